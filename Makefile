@@ -1,0 +1,33 @@
+# ussl: TLS 1.3 for MicroPython on the ESP8266.
+#   make run [SCRIPT=file.py]   emulated ESP8266 REPL (or run a script there)
+#   make test                   every test
+#   make bench                  figures on the emulated lx106
+BUILD     ?= build
+PYTHON    ?= python3
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+
+# MicroPython source: MICROPY_DIR=... or fetched (pinned git tag, else PyPI sdist).
+MPY_DIR := $(shell MICROPY_DIR="$(MICROPY_DIR)" micropython-port/tools/fetch-micropython.sh $(BUILD) 2>/dev/null || echo MISSING)
+
+.PHONY: all deps run test bench clean
+all: host board
+
+include rust/rust.mk
+include micropython-port/host/host.mk
+include micropython-port/lx106/lx106.mk
+include tests/tests.mk
+
+# Installs what a fresh machine lacks (apt packages, rust-src, cbindgen, pip packages).
+deps:
+	@tools_missing=0; \
+	for t in xtensa-lx106-elf-gcc xtensa-lx106-elf-as qemu-system-xtensa openssl; do command -v $$t >/dev/null || tools_missing=1; done; \
+	if [ $$tools_missing = 1 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    gcc-xtensa-lx106 binutils-xtensa-lx106 picolibc-xtensa-lx106-elf qemu-system-misc openssl >/dev/null; \
+	fi
+	@rustup component list --toolchain nightly --installed 2>/dev/null | grep -q '^rust-src' || rustup component add rust-src --toolchain nightly
+	@command -v cbindgen >/dev/null || cargo install --locked cbindgen@0.29.4
+	@test "$(MPY_DIR)" != MISSING || { echo "no MicroPython source (see micropython-port/tools/fetch-micropython.sh)"; exit 1; }
+
+clean:
+	rm -rf $(BUILD)/host $(BUILD)/lx106 $(BUILD)/esp8266 target

@@ -1,0 +1,1 @@
+// qstrs specific to the ussl host port (most are collected automatically from MP_QSTR_* uses)

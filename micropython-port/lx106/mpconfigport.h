@@ -1,0 +1,108 @@
+// MicroPython configuration of the emulated ESP8266 board (QEMU -M sim -cpu lx106).
+// Modelled on ports/esp8266 (extra-features ROM level, single-precision float, MPZ long ints),
+// minus everything that lives in extmod/ (not in the source tree used here).
+#include <stdint.h>
+#include <alloca.h>
+#include "mpconfigboard.h"
+
+#define MICROPY_CONFIG_ROM_LEVEL            (MICROPY_CONFIG_ROM_LEVEL_EXTRA_FEATURES)
+
+// Core
+#define MICROPY_ALLOC_PATH_MAX              (128)
+#define MICROPY_PERSISTENT_CODE_LOAD        (0)
+#define MICROPY_EMIT_XTENSA                 (0)
+#define MICROPY_EMIT_INLINE_XTENSA          (0)
+#define MICROPY_ENABLE_GC                   (1)
+#define MICROPY_ENABLE_FINALISER            (1)
+#define MICROPY_STACK_CHECK                 (1)
+#define MICROPY_ENABLE_EMERGENCY_EXCEPTION_BUF (1)
+#define MICROPY_EMERGENCY_EXCEPTION_BUF_SIZE (256)
+#define MICROPY_KBD_EXCEPTION               (1)
+#define MICROPY_HELPER_REPL                 (1)
+#define MICROPY_REPL_EVENT_DRIVEN           (0)
+#define MICROPY_ENABLE_SOURCE_LINE          (1)
+#define MICROPY_ERROR_REPORTING             (MICROPY_ERROR_REPORTING_NORMAL)
+#define MICROPY_WARNINGS                    (1)
+#define MICROPY_LONGINT_IMPL                (MICROPY_LONGINT_IMPL_MPZ)
+#ifndef LX106_FLOAT
+#define LX106_FLOAT                         (1)
+#endif
+#if LX106_FLOAT
+#define MICROPY_FLOAT_IMPL                  (MICROPY_FLOAT_IMPL_FLOAT)
+#else
+#define MICROPY_FLOAT_IMPL                  (MICROPY_FLOAT_IMPL_NONE)
+#endif
+#define MICROPY_PY_BUILTINS_COMPLEX         (0)
+#define MICROPY_PY_CMATH                    (0)
+#define MICROPY_READER_VFS                  (0)
+#define MICROPY_VFS                         (0)
+#define MICROPY_ENABLE_SCHEDULER            (1)
+#define MICROPY_SCHEDULER_DEPTH             (4)
+#define MICROPY_PY_SYS_STDFILES             (1)
+#define MICROPY_PY_SYS_STDIO_BUFFER         (1)
+#define MICROPY_PY_SYS_PLATFORM             "esp8266"
+#define MICROPY_PY_SYS_EXIT                 (1)
+#define MICROPY_PY_MICROPYTHON_MEM_INFO     (1)
+#define MICROPY_PY_IO                       (1)
+#define MICROPY_PY_IO_IOBASE                (1)
+#define MICROPY_PY_STRUCT                   (1)
+#define MICROPY_PY_ERRNO                    (1)
+#define MICROPY_USE_INTERNAL_ERRNO          (1) // Linux numbering, as the host relay reports
+#define MICROPY_PY_THREAD                   (0)
+#define MICROPY_PY_BUILTINS_HELP            (1)
+#define MICROPY_PY_BUILTINS_INPUT           (1)
+
+// extmod/ is not part of the source tree: the board provides time and socket itself.
+#define MICROPY_PY_TIME                     (0)
+#define MICROPY_PY_SELECT                   (0)
+#define MICROPY_PY_OS                       (0)
+#define MICROPY_PY_RANDOM                   (0)
+#define MICROPY_PY_JSON                     (0)
+#define MICROPY_PY_RE                       (0)
+#define MICROPY_PY_HEAPQ                    (0)
+#define MICROPY_PY_HASHLIB                  (0)
+#define MICROPY_PY_BINASCII                 (0)
+#define MICROPY_PY_DEFLATE                  (0)
+#define MICROPY_PY_UCTYPES                  (0)
+#define MICROPY_PY_ASYNCIO                  (0)
+#define MICROPY_PY_FRAMEBUF                 (0)
+#define MICROPY_PY_PLATFORM                 (0)
+#define MICROPY_PY_MACHINE                  (0)
+#define MICROPY_PY_NETWORK                  (0)
+#define MICROPY_PY_SOCKET                   (0)
+#define MICROPY_PY_SSL                      (0)
+
+#define MICROPY_MAKE_POINTER_CALLABLE(p)    ((void *)((mp_uint_t)(p)))
+
+typedef int32_t mp_int_t;
+typedef uint32_t mp_uint_t;
+typedef long mp_off_t;
+
+#define MP_SSIZE_MAX                        (0x7fffffff)
+
+// ussl shim (micropython-port/ussl/modussl.c) on this board:
+// - every engine call that may run crypto is made on the TLS engine's own stack
+//   (engine_stack.c, LX106_ENGINE_STACK_SIZE in mpconfigboard.h), not on the 8 KiB C stack;
+// - record buffers for the 38 KiB heap: rx holds one 4096-byte fragment + 272 B of record
+//   overhead, so the engine asks the server for max_fragment_length 4096 (RFC 6066);
+//   tx 2048 (records of up to 1920 plaintext bytes);
+// - certificate verification (embedded-tls's rustpki verifier) needs far more stack than the
+//   engine stack has (measured: 49,408 B for a CERT_REQUIRED handshake + GET, against 7,024 B
+//   without verification): wrap_socket refuses it with OSError(EOPNOTSUPP, ...) on this board.
+#if LX106_USSL
+void lx106_engine_call(void (*fn)(void *), void *arg);
+#define MICROPY_USSL_ENGINE_CALL(fn, arg)   lx106_engine_call((fn), (arg))
+#define MICROPY_USSL_RX_BUFFER              (4096 + 272)
+#define MICROPY_USSL_TX_BUFFER              (2048)
+#ifndef MICROPY_USSL_VERIFY_STACK_OK
+#define MICROPY_USSL_VERIFY_STACK_OK        (0) // 1 (CFLAGS_EXTRA) to measure the verifier
+#endif
+#define MICROPY_USSL_ENGINE_STACK_SIZE      (LX106_ENGINE_STACK_SIZE)
+#define MICROPY_USSL_VERIFY_STACK_NEED      (49408)
+#endif
+
+// Socket relay connection state lives in the port; no root pointers needed.
+#define MICROPY_HW_ENABLE_USB               (0)
+
+
+#define MP_STATE_PORT MP_STATE_VM

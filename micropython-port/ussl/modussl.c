@@ -1,0 +1,793 @@
+/*
+ * ussl: TLS 1.3 client for MicroPython, a thin shim over the sans-I/O C ABI of the Rust
+ * engine (ussl_engine.h).
+ *
+ *   ussl.wrap_socket(sock, server_hostname=None, cadata=None, cert_reqs=CERT_NONE,
+ *                    do_handshake=True) -> SSLSocket
+ *
+ * The SSL socket is a MicroPython stream (read/write/ioctl), so the generic stream helpers
+ * work on it: read, readinto, readline, write, close. The underlying `sock` can be any object
+ * implementing the stream protocol; its bytes are moved with mp_stream_rw.
+ *
+ * Memory: the engine state and its record buffers are allocated on the GC heap, referenced
+ * from the SSL socket object (so the GC keeps them alive and never moves them) and released
+ * on close(). Only small buffers live on the C stack (8 KiB in total on the ESP8266).
+ *
+ * Errors: engine failures raise OSError(code, message) with the engine's negative code and
+ * ussl_error_message() text; socket failures raise OSError(errno). On a non-blocking
+ * underlying socket, would-block is reported upward (read -> None) instead of looping.
+ *
+ * Stack: every engine call that may run the TLS state machine (and so crypto) goes through
+ * MICROPY_USSL_ENGINE_CALL, so a port with a small C stack can run the engine on a stack of
+ * its own (the emulated ESP8266 does, see micropython-port/lx106/engine_stack.c). The engine
+ * never calls back into MicroPython (only ussl_platform_entropy): no allocation, GC or
+ * exception happens during such a call, and the shim must keep it that way.
+ *
+ * Builds against MicroPython v1.23 and v1.24 (no version-specific API is used; the
+ * MP_STREAM_RAISE_ERROR hook of newer cores is used when present).
+ */
+#include <string.h>
+
+#include "py/mperrno.h"
+#include "py/objexcept.h"
+#include "py/objstr.h"
+#include "py/runtime.h"
+#include "py/stream.h"
+
+#include "ussl_engine.h"
+
+// Size of the GC-heap staging buffer for ciphertext read from the socket.
+#ifndef MICROPY_USSL_IO_CHUNK
+#define MICROPY_USSL_IO_CHUNK (512)
+#endif
+
+// Size of the outgoing record buffer (at least ussl_min_tx_buffer()).
+#ifndef MICROPY_USSL_TX_BUFFER
+#define MICROPY_USSL_TX_BUFFER (2048)
+#endif
+
+// Size of the incoming record buffer. 0: ussl_min_rx_buffer() (one full TLS record, works
+// with any server). A port short of RAM may set a smaller size (the engine accepts down to
+// USSL_RX_BUFFER_MIN and then asks the server for a smaller max_fragment_length).
+#ifndef MICROPY_USSL_RX_BUFFER
+#define MICROPY_USSL_RX_BUFFER (0)
+#endif
+
+// Port hook: MICROPY_USSL_ENGINE_CALL(fn, arg) must call fn(arg) and return; a port may run
+// fn on a separate stack. Default: a direct call on the interpreter's C stack.
+#ifndef MICROPY_USSL_ENGINE_CALL
+#define MICROPY_USSL_ENGINE_CALL(fn, arg) ((fn)(arg))
+#endif
+
+// Whether the stack engine calls run on is large enough for certificate verification
+// (embedded-tls's verifier). A port that sets 0 must define MICROPY_USSL_ENGINE_STACK_SIZE
+// (and may define MICROPY_USSL_VERIFY_STACK_NEED, the measured need): wrap_socket then
+// refuses to verify (CERT_OPTIONAL/CERT_REQUIRED with cadata) with a clear OSError instead
+// of overflowing.
+#ifndef MICROPY_USSL_VERIFY_STACK_OK
+#define MICROPY_USSL_VERIFY_STACK_OK (1)
+#endif
+
+// Verification modes (the engine header defines them too; same values).
+#ifndef USSL_CERT_NONE
+#define USSL_CERT_NONE 0
+#endif
+#ifndef USSL_CERT_OPTIONAL
+#define USSL_CERT_OPTIONAL 1
+#endif
+#ifndef USSL_CERT_REQUIRED
+#define USSL_CERT_REQUIRED 2
+#endif
+
+// Engine helper: first PEM block of buf -> DER in place; returns the DER length or < 0.
+// (Declared here as well so the shim builds with headers that predate it.)
+int32_t ussl_pem_to_der(uint8_t *buf, size_t len);
+
+enum { OP_HANDSHAKE, OP_READ, OP_WRITE };
+
+typedef struct _ussl_socket_obj_t {
+    mp_obj_base_t base;
+    mp_obj_t sock;              // underlying stream; MP_OBJ_NULL once closed
+    UsslEngine *engine;         // NULL once freed
+    uint8_t *mem;               // engine memory as allocated (GC heap)
+    uint8_t *rx;                // incoming record buffer
+    uint8_t *tx;                // outgoing record buffer
+    uint8_t *io;                // staging buffer for socket reads
+    uint8_t *ca;                // private copy of cadata as DER (engine keeps a pointer)
+    size_t mem_len;
+    size_t rx_len;
+    size_t tx_len;
+    size_t ca_len;
+    uint16_t io_start;          // staged ciphertext not yet accepted by the engine
+    uint16_t io_len;
+    UsslClientConfig cfg;
+    int32_t last_error;         // sticky engine error (< 0) or socket errno (> 0)
+    bool handshake_done;
+    bool eof_fed;
+} ussl_socket_obj_t;
+
+static const mp_obj_type_t ussl_socket_type;
+
+/******************************************************************************/
+// Errors
+
+static mp_obj_t ussl_make_error(int32_t code) {
+    const char *msg = ussl_error_message(code);
+    if (msg == NULL) {
+        msg = "TLS error";
+    }
+    mp_obj_t args[2] = {
+        MP_OBJ_NEW_SMALL_INT(code),
+        mp_obj_new_str(msg, strlen(msg)),
+    };
+    return mp_obj_new_exception_args(&mp_type_OSError, 2, args);
+}
+
+// err < 0: engine code (OSError(code, message)); err > 0: errno (OSError(errno)).
+static NORETURN void ussl_raise(int err) {
+    if (err < 0) {
+        nlr_raise(ussl_make_error(err));
+    }
+    mp_raise_OSError(err);
+}
+
+/******************************************************************************/
+// Engine calls that may run the state machine, routed through MICROPY_USSL_ENGINE_CALL.
+
+enum { CALL_NEW, CALL_FEED, CALL_FEED_EOF, CALL_CONSUME, CALL_HANDSHAKE, CALL_READ, CALL_WRITE, CALL_CLOSE, CALL_FREE };
+
+typedef struct _ussl_call_t {
+    uint8_t op;
+    UsslEngine *e;
+    uint8_t *buf;
+    size_t len;
+    size_t taken;               // CALL_FEED result
+    int32_t ret;                // result of the other calls
+    // CALL_NEW only
+    void *mem;
+    size_t mem_len;
+    ussl_socket_obj_t *o;
+    UsslEngine **out;
+} ussl_call_t;
+
+// Runs on the engine's stack: only engine functions here, nothing of MicroPython.
+static void ussl_call_thunk(void *arg) {
+    ussl_call_t *c = arg;
+    switch (c->op) {
+        case CALL_NEW:
+            c->ret = ussl_client_new(c->mem, c->mem_len, c->o->rx, c->o->rx_len, c->o->tx, c->o->tx_len, &c->o->cfg, c->out);
+            break;
+        case CALL_FEED:
+            c->taken = ussl_feed(c->e, c->buf, c->len);
+            break;
+        case CALL_FEED_EOF:
+            ussl_feed_eof(c->e);
+            break;
+        case CALL_CONSUME:
+            ussl_output_consume(c->e, c->len);
+            break;
+        case CALL_HANDSHAKE:
+            c->ret = ussl_handshake(c->e);
+            break;
+        case CALL_READ:
+            c->ret = ussl_read(c->e, c->buf, c->len);
+            break;
+        case CALL_WRITE:
+            c->ret = ussl_write(c->e, c->buf, c->len);
+            break;
+        case CALL_CLOSE:
+            c->ret = ussl_close(c->e);
+            break;
+        default:
+            ussl_engine_free(c->e);
+            break;
+    }
+}
+
+static void ussl_call(ussl_call_t *c) {
+    MICROPY_USSL_ENGINE_CALL(ussl_call_thunk, c);
+}
+
+static int32_t ussl_engine_op(int op, UsslEngine *e, void *buf, size_t len) {
+    ussl_call_t c = { .op = op, .e = e, .buf = buf, .len = len };
+    ussl_call(&c);
+    return c.ret;
+}
+
+static size_t ussl_engine_feed(UsslEngine *e, const uint8_t *data, size_t len) {
+    ussl_call_t c = { .op = CALL_FEED, .e = e, .buf = (uint8_t *)data, .len = len };
+    ussl_call(&c);
+    return c.taken;
+}
+
+#if !MICROPY_USSL_VERIFY_STACK_OK
+// OSError(EOPNOTSUPP, text) for a verification request the engine stack cannot hold.
+static NORETURN void ussl_raise_verify_unavailable(void) {
+    vstr_t vstr;
+    mp_print_t print;
+    vstr_init_print(&vstr, 160, &print);
+    mp_printf(&print, "certificate verification needs more stack than this board's engine stack (%u bytes",
+        (unsigned)MICROPY_USSL_ENGINE_STACK_SIZE);
+    #ifdef MICROPY_USSL_VERIFY_STACK_NEED
+    mp_printf(&print, "; about %u needed", (unsigned)MICROPY_USSL_VERIFY_STACK_NEED);
+    #endif
+    mp_printf(&print, "); coming with the project's own verifier");
+    mp_obj_t args[2] = {
+        MP_OBJ_NEW_SMALL_INT(MP_EOPNOTSUPP),
+        mp_obj_new_str_from_vstr(&vstr),
+    };
+    nlr_raise(mp_obj_new_exception_args(&mp_type_OSError, 2, args));
+}
+#endif
+
+/******************************************************************************/
+// Moving bytes between the engine and the underlying stream
+
+// Send all ciphertext the engine has queued. Returns 0 or an errno (MP_EAGAIN when a
+// non-blocking socket cannot take more; the rest stays queued in the engine).
+static int ussl_flush_output(ussl_socket_obj_t *self) {
+    for (;;) {
+        size_t len = 0;
+        const uint8_t *out = ussl_output(self->engine, &len);
+        if (out == NULL || len == 0) {
+            return 0;
+        }
+        int err = 0;
+        mp_uint_t n = mp_stream_rw(self->sock, (void *)out, len, &err, MP_STREAM_RW_WRITE);
+        if (n > 0 && n != MP_STREAM_ERROR) {
+            ussl_engine_op(CALL_CONSUME, self->engine, NULL, n);
+        }
+        if (err != 0) {
+            return err;
+        }
+        if (n == 0) {
+            // the stream accepted nothing and reported no error: treat as a dead peer
+            return MP_EIO;
+        }
+    }
+}
+
+// Give the engine more ciphertext: first what is staged, else one read from the socket.
+// Returns 0 when progress was made, or an errno (MP_EAGAIN on a non-blocking socket).
+static int ussl_fill_input(ussl_socket_obj_t *self) {
+    if (self->io_len == 0) {
+        if (self->eof_fed) {
+            // The engine wants more although the peer has gone.
+            return MP_ECONNRESET;
+        }
+        int err = 0;
+        mp_uint_t n = mp_stream_rw(self->sock, self->io, MICROPY_USSL_IO_CHUNK, &err,
+            MP_STREAM_RW_READ | MP_STREAM_RW_ONCE);
+        if (err != 0) {
+            return err;
+        }
+        if (n == 0) {
+            ussl_engine_op(CALL_FEED_EOF, self->engine, NULL, 0);
+            self->eof_fed = true;
+            return 0;
+        }
+        self->io_start = 0;
+        self->io_len = n;
+    }
+    size_t taken = ussl_engine_feed(self->engine, self->io + self->io_start, self->io_len);
+    if (taken == 0) {
+        // The engine asked for input but cannot take any: it would never progress.
+        return MP_EIO;
+    }
+    if (taken > self->io_len) {
+        taken = self->io_len;
+    }
+    self->io_start += taken;
+    self->io_len -= taken;
+    return 0;
+}
+
+// Run one engine operation to completion (or until the socket would block).
+// Returns the engine's result (>= 0), or MP_STREAM_ERROR with *errcode set to an errno
+// (> 0) or an engine code (< 0).
+static mp_uint_t ussl_run(ussl_socket_obj_t *self, int op, void *buf, size_t len, int *errcode) {
+    if (self->sock == MP_OBJ_NULL || self->engine == NULL) {
+        *errcode = MP_EBADF;
+        return MP_STREAM_ERROR;
+    }
+    if (self->last_error != 0) {
+        *errcode = self->last_error;
+        return MP_STREAM_ERROR;
+    }
+    for (;;) {
+        int32_t r;
+        switch (op) {
+            case OP_HANDSHAKE:
+                r = ussl_engine_op(CALL_HANDSHAKE, self->engine, NULL, 0);
+                break;
+            case OP_READ:
+                r = ussl_engine_op(CALL_READ, self->engine, buf, len);
+                break;
+            default:
+                r = ussl_engine_op(CALL_WRITE, self->engine, buf, len);
+                break;
+        }
+        // Whatever the engine did, ciphertext it produced goes out now.
+        int err = ussl_flush_output(self);
+        if (err != 0 && !mp_is_nonblocking_error(err)) {
+            self->last_error = err;
+            *errcode = err;
+            return MP_STREAM_ERROR;
+        }
+        if (r >= 0) {
+            if (op == OP_HANDSHAKE) {
+                self->handshake_done = true;
+            }
+            // Accepted plaintext stays queued in the engine if the socket would block.
+            return r;
+        }
+        if (r == USSL_WANT_WRITE) {
+            if (err != 0) {
+                *errcode = err; // would block
+                return MP_STREAM_ERROR;
+            }
+            continue;
+        }
+        if (r == USSL_WANT_READ) {
+            int ferr = ussl_fill_input(self);
+            if (ferr == 0) {
+                continue;
+            }
+            if (!mp_is_nonblocking_error(ferr)) {
+                self->last_error = ferr;
+            }
+            *errcode = ferr;
+            return MP_STREAM_ERROR;
+        }
+        // A real engine error: sticky.
+        self->last_error = r;
+        *errcode = r;
+        return MP_STREAM_ERROR;
+    }
+}
+
+static int ussl_ensure_handshake(ussl_socket_obj_t *self) {
+    if (self->handshake_done) {
+        return 0;
+    }
+    int err = 0;
+    if (ussl_run(self, OP_HANDSHAKE, NULL, 0, &err) == MP_STREAM_ERROR) {
+        return err;
+    }
+    return 0;
+}
+
+/******************************************************************************/
+// Resources
+
+// Drop the engine (zeroizes its state) and give the buffers back to the heap. No I/O.
+static void ussl_release(ussl_socket_obj_t *self, bool free_memory) {
+    if (self->engine != NULL) {
+        ussl_engine_op(CALL_FREE, self->engine, NULL, 0);
+        self->engine = NULL;
+    }
+    if (free_memory) {
+        if (self->mem != NULL) {
+            m_del(uint8_t, self->mem, self->mem_len);
+        }
+        if (self->rx != NULL) {
+            m_del(uint8_t, self->rx, self->rx_len);
+        }
+        if (self->tx != NULL) {
+            m_del(uint8_t, self->tx, self->tx_len);
+        }
+        if (self->io != NULL) {
+            m_del(uint8_t, self->io, MICROPY_USSL_IO_CHUNK);
+        }
+        if (self->ca != NULL) {
+            m_del(uint8_t, self->ca, self->ca_len);
+        }
+    }
+    self->mem = self->rx = self->tx = self->io = self->ca = NULL;
+    self->io_len = 0;
+}
+
+/******************************************************************************/
+// ussl.wrap_socket
+
+static bool ussl_is_pem(const uint8_t *buf, size_t len) {
+    while (len > 0 && (*buf == ' ' || *buf == '\t' || *buf == '\r' || *buf == '\n')) {
+        buf++;
+        len--;
+    }
+    return len >= 10 && memcmp(buf, "-----BEGIN", 10) == 0;
+}
+
+static bool ussl_is_stream(mp_obj_t obj) {
+    const mp_obj_type_t *type = mp_obj_get_type(obj);
+    if (!MP_OBJ_TYPE_HAS_SLOT(type, protocol)) {
+        return false;
+    }
+    const mp_stream_p_t *p = MP_OBJ_TYPE_GET_SLOT(type, protocol);
+    return p->read != NULL && p->write != NULL && p->ioctl != NULL;
+}
+
+static mp_obj_t ussl_wrap_socket(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args) {
+    enum { ARG_sock, ARG_server_side, ARG_server_hostname, ARG_cadata, ARG_cert_reqs, ARG_do_handshake, ARG_key, ARG_cert };
+    static const mp_arg_t allowed_args[] = {
+        { MP_QSTR_sock, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
+        { MP_QSTR_server_side, MP_ARG_KW_ONLY | MP_ARG_BOOL, {.u_bool = false} },
+        { MP_QSTR_server_hostname, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
+        { MP_QSTR_cadata, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
+        { MP_QSTR_cert_reqs, MP_ARG_KW_ONLY | MP_ARG_INT, {.u_int = USSL_CERT_NONE} },
+        { MP_QSTR_do_handshake, MP_ARG_KW_ONLY | MP_ARG_BOOL, {.u_bool = true} },
+        { MP_QSTR_key, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
+        { MP_QSTR_cert, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
+    };
+    mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
+    mp_arg_parse_all(n_args, pos_args, kw_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
+
+    // Check every argument before allocating anything.
+    mp_obj_t sock = args[ARG_sock].u_obj;
+    if (!ussl_is_stream(sock)) {
+        mp_raise_TypeError(MP_ERROR_TEXT("sock must be a stream (socket) object"));
+    }
+    if (args[ARG_server_side].u_bool) {
+        mp_raise_ValueError(MP_ERROR_TEXT("server_side is not supported"));
+    }
+    if (args[ARG_key].u_obj != mp_const_none || args[ARG_cert].u_obj != mp_const_none) {
+        mp_raise_ValueError(MP_ERROR_TEXT("client certificates are not supported"));
+    }
+    mp_obj_t hostname = args[ARG_server_hostname].u_obj;
+    const char *sni = NULL;
+    size_t sni_len = 0;
+    if (hostname != mp_const_none) {
+        if (!mp_obj_is_str(hostname)) {
+            mp_raise_TypeError(MP_ERROR_TEXT("server_hostname must be a str"));
+        }
+        sni = mp_obj_str_get_data(hostname, &sni_len);
+        if (sni_len == 0 || memchr(sni, 0, sni_len) != NULL) {
+            mp_raise_ValueError(MP_ERROR_TEXT("invalid server_hostname"));
+        }
+    }
+    mp_obj_t cadata = args[ARG_cadata].u_obj;
+    mp_buffer_info_t ca = { .buf = NULL, .len = 0 };
+    if (cadata != mp_const_none) {
+        if (!mp_get_buffer(cadata, &ca, MP_BUFFER_READ)) {
+            mp_raise_TypeError(MP_ERROR_TEXT("cadata must be bytes or str"));
+        }
+        if (ca.len == 0) {
+            mp_raise_ValueError(MP_ERROR_TEXT("empty cadata"));
+        }
+    }
+    mp_int_t cert_reqs = args[ARG_cert_reqs].u_int;
+    if (cert_reqs < USSL_CERT_NONE || cert_reqs > USSL_CERT_REQUIRED) {
+        mp_raise_ValueError(MP_ERROR_TEXT("invalid cert_reqs"));
+    }
+    if (cert_reqs == USSL_CERT_REQUIRED) {
+        if (ca.len == 0) {
+            mp_raise_ValueError(MP_ERROR_TEXT("CERT_REQUIRED requires cadata"));
+        }
+        if (sni == NULL) {
+            mp_raise_ValueError(MP_ERROR_TEXT("CERT_REQUIRED requires server_hostname"));
+        }
+    }
+    #if !MICROPY_USSL_VERIFY_STACK_OK
+    if (cert_reqs != USSL_CERT_NONE && ca.len != 0) {
+        // This port's engine stack cannot hold the verifier: refuse before any I/O.
+        ussl_raise_verify_unavailable();
+    }
+    #endif
+
+    // The object first: everything below hangs off it, so an exception leaves only garbage.
+    ussl_socket_obj_t *o = mp_obj_malloc_with_finaliser(ussl_socket_obj_t, &ussl_socket_type);
+    o->sock = sock;
+    o->engine = NULL;
+    o->mem = o->rx = o->tx = o->io = o->ca = NULL;
+    o->io_start = o->io_len = 0;
+    o->last_error = 0;
+    o->handshake_done = false;
+    o->eof_fed = false;
+
+    // Engine memory, aligned as the engine asks (GC blocks may be less aligned).
+    size_t align = ussl_engine_align();
+    if (align == 0) {
+        align = 1;
+    }
+    size_t engine_size = ussl_engine_size();
+    o->mem_len = engine_size + align - 1;
+    o->mem = m_new(uint8_t, o->mem_len);
+    uint8_t *mem = (uint8_t *)(((uintptr_t)o->mem + align - 1) & ~(uintptr_t)(align - 1));
+
+    #if MICROPY_USSL_RX_BUFFER > 0
+    o->rx_len = MICROPY_USSL_RX_BUFFER;
+    #else
+    o->rx_len = ussl_min_rx_buffer();
+    #endif
+    o->rx = m_new(uint8_t, o->rx_len);
+    o->tx_len = ussl_min_tx_buffer();
+    if (o->tx_len < MICROPY_USSL_TX_BUFFER) {
+        o->tx_len = MICROPY_USSL_TX_BUFFER;
+    }
+    o->tx = m_new(uint8_t, o->tx_len);
+    o->io = m_new(uint8_t, MICROPY_USSL_IO_CHUNK);
+
+    // Private copies of the configuration the engine refers to.
+    memset(&o->cfg, 0, sizeof(o->cfg));
+    if (sni != NULL) {
+        // The engine copies the name; the str object stays referenced until then anyway.
+        o->cfg.server_name = (const uint8_t *)sni;
+        o->cfg.server_name_len = sni_len;
+    }
+    if (ca.len != 0) {
+        o->ca_len = ca.len;
+        o->ca = m_new(uint8_t, ca.len);
+        memcpy(o->ca, ca.buf, ca.len);
+        if (ussl_is_pem(o->ca, o->ca_len)) {
+            // PEM text (e.g. a str read from a .pem file): convert the copy to DER.
+            int32_t der_len = ussl_pem_to_der(o->ca, o->ca_len);
+            if (der_len <= 0) {
+                ussl_release(o, true);
+                o->sock = MP_OBJ_NULL;
+                ussl_raise(der_len < 0 ? der_len : MP_EINVAL);
+            }
+            o->cfg.ca_len = der_len;
+        } else {
+            o->cfg.ca_len = ca.len;
+        }
+        o->cfg.ca = o->ca;
+    }
+    o->cfg.verify_mode = cert_reqs;
+
+    UsslEngine *engine = NULL;
+    ussl_call_t call = { .op = CALL_NEW, .mem = mem, .mem_len = engine_size, .o = o, .out = &engine };
+    ussl_call(&call);
+    int32_t r = call.ret;
+    if (r < 0 || engine == NULL) {
+        ussl_release(o, true);
+        o->sock = MP_OBJ_NULL;
+        ussl_raise(r < 0 ? r : MP_EIO);
+    }
+    o->engine = engine;
+
+    if (args[ARG_do_handshake].u_bool) {
+        int err = ussl_ensure_handshake(o);
+        if (err != 0 && !mp_is_nonblocking_error(err)) {
+            // Free the engine and its memory now; the caller still owns (and closes) sock.
+            ussl_release(o, true);
+            o->sock = MP_OBJ_NULL;
+            ussl_raise(err);
+        }
+        // On a non-blocking socket the handshake continues in later read/write calls.
+    }
+    return MP_OBJ_FROM_PTR(o);
+}
+static MP_DEFINE_CONST_FUN_OBJ_KW(ussl_wrap_socket_obj, 1, ussl_wrap_socket);
+
+/******************************************************************************/
+// SSL socket: stream protocol
+
+static mp_uint_t ussl_sock_read(mp_obj_t self_in, void *buf, mp_uint_t size, int *errcode) {
+    ussl_socket_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    int err = ussl_ensure_handshake(self);
+    if (err != 0) {
+        *errcode = err;
+        return MP_STREAM_ERROR;
+    }
+    if (size == 0) {
+        return 0;
+    }
+    return ussl_run(self, OP_READ, buf, size, errcode);
+}
+
+static mp_uint_t ussl_sock_write(mp_obj_t self_in, const void *buf, mp_uint_t size, int *errcode) {
+    ussl_socket_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    int err = ussl_ensure_handshake(self);
+    if (err != 0) {
+        *errcode = err;
+        return MP_STREAM_ERROR;
+    }
+    if (size == 0) {
+        return 0;
+    }
+    return ussl_run(self, OP_WRITE, (void *)buf, size, errcode);
+}
+
+static mp_uint_t ussl_sock_ioctl(mp_obj_t self_in, mp_uint_t request, uintptr_t arg, int *errcode) {
+    ussl_socket_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    mp_obj_t sock = self->sock;
+
+    if (request == MP_STREAM_CLOSE) {
+        if (sock == MP_OBJ_NULL) {
+            return 0; // already closed
+        }
+        if (self->engine != NULL && self->handshake_done && self->last_error == 0) {
+            // Best effort close_notify (after any accepted plaintext); a failing or
+            // non-blocking peer must not make close() fail or spin.
+            for (int i = 0; i < 16; i++) {
+                int32_t r = ussl_engine_op(CALL_CLOSE, self->engine, NULL, 0);
+                int err = ussl_flush_output(self);
+                if (r != USSL_WANT_WRITE || err != 0) {
+                    break;
+                }
+            }
+        }
+        ussl_release(self, true);
+        self->sock = MP_OBJ_NULL;
+        // Closing the TLS socket closes the socket under it too.
+        return mp_get_stream(sock)->ioctl(sock, MP_STREAM_CLOSE, 0, errcode);
+    }
+
+    if (request == MP_STREAM_POLL) {
+        if (sock == MP_OBJ_NULL || self->engine == NULL) {
+            return MP_STREAM_POLL_NVAL;
+        }
+        mp_uint_t ret = 0;
+        if (self->last_error != 0) {
+            // An error is "ready": the next read/write reports it.
+            ret |= arg & (MP_STREAM_POLL_RD | MP_STREAM_POLL_WR);
+            return ret | MP_STREAM_POLL_ERR;
+        }
+        if ((arg & MP_STREAM_POLL_RD) && self->handshake_done
+            && (ussl_pending_plaintext(self->engine) > 0 || self->io_len > 0)) {
+            // Decrypted (or staged) bytes: a read makes progress without the socket.
+            ret |= MP_STREAM_POLL_RD;
+            if (arg == MP_STREAM_POLL_RD) {
+                return ret;
+            }
+        }
+        mp_uint_t r = mp_get_stream(sock)->ioctl(sock, request, arg, errcode);
+        if (r == MP_STREAM_ERROR) {
+            return r;
+        }
+        return ret | r;
+    }
+
+    #ifdef MP_STREAM_RAISE_ERROR
+    if (request == MP_STREAM_RAISE_ERROR) {
+        ussl_raise((int)arg);
+    }
+    #endif
+
+    if (sock == MP_OBJ_NULL) {
+        *errcode = MP_EBADF;
+        return MP_STREAM_ERROR;
+    }
+    // Everything else (timeouts, fileno...) belongs to the socket underneath.
+    return mp_get_stream(sock)->ioctl(sock, request, arg, errcode);
+}
+
+/******************************************************************************/
+// SSL socket: Python methods
+
+// Call a generic stream method; re-raise an engine failure (OSError with a negative code
+// from the stream layer) as OSError(code, message).
+static mp_obj_t ussl_call_stream(const mp_obj_base_t *fun, size_t n_args, const mp_obj_t *args) {
+    nlr_buf_t nlr;
+    if (nlr_push(&nlr) == 0) {
+        mp_obj_t ret = mp_call_function_n_kw(MP_OBJ_FROM_PTR(fun), n_args, 0, args);
+        nlr_pop();
+        return ret;
+    }
+    mp_obj_t exc = MP_OBJ_FROM_PTR(nlr.ret_val);
+    if (mp_obj_get_type(exc) == &mp_type_OSError) {
+        mp_obj_exception_t *e = MP_OBJ_TO_PTR(exc);
+        if (e->args->len == 1 && mp_obj_is_small_int(e->args->items[0])
+            && MP_OBJ_SMALL_INT_VALUE(e->args->items[0]) < 0) {
+            ussl_raise(MP_OBJ_SMALL_INT_VALUE(e->args->items[0]));
+        }
+    }
+    nlr_jump(nlr.ret_val);
+}
+
+static mp_obj_t ussl_sock_read_meth(size_t n_args, const mp_obj_t *args) {
+    return ussl_call_stream(&mp_stream_read_obj.base, n_args, args);
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(ussl_sock_read_meth_obj, 1, 2, ussl_sock_read_meth);
+
+static mp_obj_t ussl_sock_readinto_meth(size_t n_args, const mp_obj_t *args) {
+    return ussl_call_stream(&mp_stream_readinto_obj.base, n_args, args);
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(ussl_sock_readinto_meth_obj, 2, 3, ussl_sock_readinto_meth);
+
+static mp_obj_t ussl_sock_readline_meth(size_t n_args, const mp_obj_t *args) {
+    return ussl_call_stream(&mp_stream_unbuffered_readline_obj.base, n_args, args);
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(ussl_sock_readline_meth_obj, 1, 2, ussl_sock_readline_meth);
+
+static mp_obj_t ussl_sock_write_meth(size_t n_args, const mp_obj_t *args) {
+    return ussl_call_stream(&mp_stream_write_obj.base, n_args, args);
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(ussl_sock_write_meth_obj, 2, 4, ussl_sock_write_meth);
+
+static mp_obj_t ussl_sock_do_handshake(mp_obj_t self_in) {
+    ussl_socket_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    int err = ussl_ensure_handshake(self);
+    if (err != 0) {
+        if (mp_is_nonblocking_error(err)) {
+            return mp_const_false; // not finished yet; call again when the socket is ready
+        }
+        ussl_raise(err);
+    }
+    return mp_const_true;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(ussl_sock_do_handshake_obj, ussl_sock_do_handshake);
+
+static mp_obj_t ussl_sock_setblocking(mp_obj_t self_in, mp_obj_t flag) {
+    ussl_socket_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    if (self->sock == MP_OBJ_NULL) {
+        mp_raise_OSError(MP_EBADF);
+    }
+    mp_obj_t dest[3];
+    mp_load_method(self->sock, MP_QSTR_setblocking, dest);
+    dest[2] = flag;
+    return mp_call_method_n_kw(1, 0, dest);
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(ussl_sock_setblocking_obj, ussl_sock_setblocking);
+
+// GC finaliser: drop the engine so its secrets are zeroized; no network I/O here (the socket
+// underneath may already have been finalised) and no heap calls (the GC is sweeping).
+static mp_obj_t ussl_sock_del(mp_obj_t self_in) {
+    ussl_socket_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    ussl_release(self, false);
+    self->sock = MP_OBJ_NULL;
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(ussl_sock_del_obj, ussl_sock_del);
+
+static void ussl_sock_print(const mp_print_t *print, mp_obj_t self_in, mp_print_kind_t kind) {
+    ussl_socket_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    const char *state = self->sock == MP_OBJ_NULL ? "closed"
+        : self->last_error != 0 ? "failed"
+        : self->handshake_done ? "connected" : "handshaking";
+    mp_printf(print, "<SSLSocket %s>", state);
+}
+
+static const mp_rom_map_elem_t ussl_socket_locals_dict_table[] = {
+    { MP_ROM_QSTR(MP_QSTR_read), MP_ROM_PTR(&ussl_sock_read_meth_obj) },
+    { MP_ROM_QSTR(MP_QSTR_readinto), MP_ROM_PTR(&ussl_sock_readinto_meth_obj) },
+    { MP_ROM_QSTR(MP_QSTR_readline), MP_ROM_PTR(&ussl_sock_readline_meth_obj) },
+    { MP_ROM_QSTR(MP_QSTR_write), MP_ROM_PTR(&ussl_sock_write_meth_obj) },
+    { MP_ROM_QSTR(MP_QSTR_close), MP_ROM_PTR(&mp_stream_close_obj) },
+    { MP_ROM_QSTR(MP_QSTR___del__), MP_ROM_PTR(&ussl_sock_del_obj) },
+    { MP_ROM_QSTR(MP_QSTR___enter__), MP_ROM_PTR(&mp_identity_obj) },
+    { MP_ROM_QSTR(MP_QSTR___exit__), MP_ROM_PTR(&mp_stream___exit___obj) },
+    { MP_ROM_QSTR(MP_QSTR_setblocking), MP_ROM_PTR(&ussl_sock_setblocking_obj) },
+    { MP_ROM_QSTR(MP_QSTR_do_handshake), MP_ROM_PTR(&ussl_sock_do_handshake_obj) },
+};
+static MP_DEFINE_CONST_DICT(ussl_socket_locals_dict, ussl_socket_locals_dict_table);
+
+static const mp_stream_p_t ussl_socket_stream_p = {
+    .read = ussl_sock_read,
+    .write = ussl_sock_write,
+    .ioctl = ussl_sock_ioctl,
+};
+
+static MP_DEFINE_CONST_OBJ_TYPE(
+    ussl_socket_type,
+    MP_QSTR_SSLSocket,
+    MP_TYPE_FLAG_NONE,
+    print, ussl_sock_print,
+    protocol, &ussl_socket_stream_p,
+    locals_dict, &ussl_socket_locals_dict
+    );
+
+/******************************************************************************/
+// Module
+
+static const mp_rom_map_elem_t ussl_module_globals_table[] = {
+    { MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR_ussl) },
+    { MP_ROM_QSTR(MP_QSTR_wrap_socket), MP_ROM_PTR(&ussl_wrap_socket_obj) },
+    { MP_ROM_QSTR(MP_QSTR_SSLSocket), MP_ROM_PTR(&ussl_socket_type) },
+    { MP_ROM_QSTR(MP_QSTR_CERT_NONE), MP_ROM_INT(USSL_CERT_NONE) },
+    { MP_ROM_QSTR(MP_QSTR_CERT_OPTIONAL), MP_ROM_INT(USSL_CERT_OPTIONAL) },
+    { MP_ROM_QSTR(MP_QSTR_CERT_REQUIRED), MP_ROM_INT(USSL_CERT_REQUIRED) },
+};
+static MP_DEFINE_CONST_DICT(ussl_module_globals, ussl_module_globals_table);
+
+const mp_obj_module_t mp_module_ussl = {
+    .base = { &mp_type_module },
+    .globals = (mp_obj_dict_t *)&ussl_module_globals,
+};
+
+MP_REGISTER_MODULE(MP_QSTR_ussl, mp_module_ussl);
+
+#if !MICROPY_PY_SSL
+// No built-in TLS on this port: answer to `import tls` as well.
+MP_REGISTER_MODULE(MP_QSTR_tls, mp_module_ussl);
+#endif

@@ -1,0 +1,144 @@
+//! The connection task: one async fn that owns the TLS connection for its whole life.
+//!
+//! It is polled by hand (no-op waker) from the C ABI whenever bytes move, so the
+//! handshake and the record layer resume exactly where they stopped for want of input
+//! or of room for output.
+
+use core::convert::Infallible;
+use core::future::{Future, poll_fn};
+use core::pin::pin;
+use core::task::Poll;
+
+use embedded_tls::{MaxFragmentLength, TlsConfig, TlsConnection, TlsContext, TlsError, TlsReader, TlsWriter};
+
+use crate::error::{self, Stage};
+use crate::io::{Io, Phase};
+use crate::provider::{CaVerifier, EngineProvider, Suite};
+use crate::rng::EngineRng;
+use crate::transport::Transport;
+
+/// Longest server name accepted (SNI + hostname check).
+pub(crate) const MAX_SERVER_NAME: usize = 64;
+
+/// Everything the task needs besides the shared state and the record buffers.
+pub struct Params {
+    pub server_name: heapless::String<MAX_SERVER_NAME>,
+    /// Trust anchor (DER) in caller memory; `Some` turns verification on.
+    pub ca: Option<&'static [u8]>,
+    pub rng: EngineRng,
+    /// Asked of the server when the receive buffer cannot hold a full 16 KiB record.
+    pub max_fragment: Option<MaxFragmentLength>,
+}
+
+/// The task's future, a named type so that the engine has a size known at compile time.
+pub type DriverFut = impl Future<Output = ()>;
+
+/// Creates the connection task (nothing runs until it is polled).
+#[define_opaque(DriverFut)]
+pub fn start(io: &'static Io, rx: &'static mut [u8], tx: &'static mut [u8], params: Params) -> DriverFut {
+    drive(io, rx, tx, params)
+}
+
+type Conn = TlsConnection<'static, Transport, Suite>;
+
+fn fail(io: &Io, e: TlsError, stage: Stage) {
+    io.fail(error::from_tls(e, stage, io.eof.get(), io.verify_code.get()));
+}
+
+/// Resolves once `f` holds (checked at each poll).
+async fn wait_until(f: impl Fn() -> bool) {
+    poll_fn(|_| if f() { Poll::Ready(()) } else { Poll::Pending }).await
+}
+
+pub async fn drive(io: &'static Io, rx: &'static mut [u8], tx: &'static mut [u8], params: Params) {
+    let Params { server_name, ca, rng, max_fragment } = params;
+    let mut config = TlsConfig::new();
+    if !server_name.is_empty() {
+        config = config.with_server_name(server_name.as_str());
+    }
+    if let Some(m) = max_fragment {
+        config = config.with_max_fragment_length(m);
+    }
+    let provider = EngineProvider { rng, verifier: ca.map(|ca| CaVerifier::new(ca, io)) };
+
+    let mut conn: Conn = TlsConnection::new(Transport::new(io), rx, tx);
+    if let Err(e) = conn.open(TlsContext::new(&config, provider)).await {
+        fail(io, e, Stage::Handshake);
+        return;
+    }
+    io.set_phase(Phase::Established);
+
+    let outcome = {
+        let (reader, writer) = conn.split();
+        let mut r = pin!(reader_loop(io, reader));
+        let mut w = pin!(writer_loop(io, writer));
+        let mut reader_done = false;
+        poll_fn(|cx| {
+            if !reader_done {
+                if let Poll::Ready(Err(e)) = r.as_mut().poll(cx) {
+                    reader_done = true;
+                    if let TlsError::ConnectionClosed = e {
+                        // close_notify: reads end; the writer lives on until ussl_close.
+                        io.peer_closed.set(true);
+                        io.bump();
+                    } else {
+                        return Poll::Ready(Err(e));
+                    }
+                }
+            }
+            w.as_mut().poll(cx)
+        })
+        .await
+    };
+
+    match outcome {
+        Err(e) => fail(io, e, Stage::Data),
+        Ok(()) => {
+            // Close requested and every accepted byte sent. After the peer's close_notify
+            // embedded-tls considers the connection closed: nothing more to send then.
+            if !io.peer_closed.get() {
+                let _ = conn.close().await;
+            }
+            io.set_phase(Phase::Closed);
+        }
+    }
+}
+
+/// Moves decrypted bytes into `io.plain_out` as room appears. Only ends with an error
+/// (`ConnectionClosed` for the peer's close_notify).
+async fn reader_loop(io: &'static Io, mut reader: TlsReader<'_, Transport, Suite>) -> Result<Infallible, TlsError> {
+    loop {
+        wait_until(|| io.plain_out.borrow().free() > 0).await;
+        let mut records = reader.read_buffered().await?;
+        let mut q = io.plain_out.borrow_mut();
+        let room = q.free();
+        q.push(records.pop(room));
+        io.decrypted_left.set(records.len());
+        io.bump();
+    }
+}
+
+/// Seals plaintext from `io.plain_in` into records; sends a record on flush requests.
+/// Ends with `Ok` once a close was requested and everything accepted went out.
+async fn writer_loop(io: &'static Io, mut writer: TlsWriter<'_, Transport, Suite>) -> Result<(), TlsError> {
+    use embedded_io_async::Write;
+    let mut chunk = [0u8; 64];
+    loop {
+        wait_until(|| !io.plain_in.borrow().is_empty() || io.flush_requested.get() || io.close_requested.get()).await;
+        let n = io.plain_in.borrow_mut().pop(&mut chunk);
+        if n > 0 {
+            io.bump();
+            let mut off = 0;
+            while off < n {
+                off += writer.write(&chunk[off..n]).await?;
+            }
+            continue;
+        }
+        if io.flush_requested.replace(false) {
+            writer.flush().await?;
+            io.bump();
+            continue;
+        }
+        return Ok(());
+    }
+}

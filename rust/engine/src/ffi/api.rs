@@ -1,0 +1,474 @@
+//! Exported functions (the header `ussl_engine.h` is generated from this file by cbindgen).
+
+use core::ffi::c_char;
+
+use cty::{int32_t, size_t, uint8_t};
+use embedded_tls::MaxFragmentLength;
+
+use super::engine::{self, ENGINE_ALIGN, ENGINE_SIZE};
+pub use super::engine::UsslEngine;
+use crate::driver::{MAX_SERVER_NAME, Params};
+use crate::error::*;
+use crate::io::Phase;
+use crate::{pem, rng};
+
+/// Receive record buffer that holds any TLS record (16 KiB plaintext + 256 B expansion).
+pub const USSL_RX_BUFFER_FULL: usize = 16640;
+/// Smallest receive buffer accepted. Below USSL_RX_BUFFER_FULL the engine asks the server
+/// for a smaller max_fragment_length (RFC 6066); servers that ignore it then fail with
+/// USSL_ERR_RECORD_TOO_LARGE.
+pub const USSL_RX_BUFFER_MIN: usize = 1024;
+/// Smallest transmit record buffer accepted (the ClientHello must fit).
+pub const USSL_TX_BUFFER_MIN: usize = 512;
+/// Record expansion embedded-tls reserves in the transmit buffer.
+const TX_OVERHEAD: usize = 128;
+
+/// Client parameters. Pointers may be NULL (with length 0).
+#[repr(C)]
+pub struct UsslClientConfig {
+    /// Server name (not NUL-terminated): sent as SNI, and checked against the certificate
+    /// when verifying. At most 64 bytes.
+    pub server_name: *const uint8_t,
+    pub server_name_len: size_t,
+    /// Trust anchor, one DER certificate (ECDSA P-256). PEM must be converted first with
+    /// ussl_pem_to_der. Must stay valid and unchanged until ussl_engine_free.
+    pub ca: *const uint8_t,
+    pub ca_len: size_t,
+    /// USSL_CERT_NONE (0): no verification. USSL_CERT_OPTIONAL (1): verify if a CA is
+    /// given. USSL_CERT_REQUIRED (2): a CA and a server name are required; the chain and
+    /// the name are verified and the handshake fails otherwise. Validity dates are not
+    /// checked (no clock).
+    pub verify_mode: int32_t,
+}
+
+/// Bytes of memory ussl_client_new needs for the engine.
+#[unsafe(no_mangle)]
+pub extern "C" fn ussl_engine_size() -> size_t {
+    ENGINE_SIZE
+}
+
+/// Alignment ussl_client_new needs for the engine memory.
+#[unsafe(no_mangle)]
+pub extern "C" fn ussl_engine_align() -> size_t {
+    ENGINE_ALIGN
+}
+
+/// Receive buffer size that works with any server: one full TLS record (16640).
+/// Smaller buffers down to USSL_RX_BUFFER_MIN are accepted, see there.
+#[unsafe(no_mangle)]
+pub extern "C" fn ussl_min_rx_buffer() -> size_t {
+    USSL_RX_BUFFER_FULL
+}
+
+/// Smallest transmit buffer accepted. Each record sent carries at most
+/// tx_len - 128 bytes of plaintext.
+#[unsafe(no_mangle)]
+pub extern "C" fn ussl_min_tx_buffer() -> size_t {
+    USSL_TX_BUFFER_MIN
+}
+
+fn max_fragment(rx_len: usize) -> Option<MaxFragmentLength> {
+    const EXPANSION: usize = 256 + 5;
+    if rx_len >= USSL_RX_BUFFER_FULL {
+        None
+    } else if rx_len >= 4096 + EXPANSION {
+        Some(MaxFragmentLength::Bits12)
+    } else if rx_len >= 2048 + EXPANSION {
+        Some(MaxFragmentLength::Bits11)
+    } else if rx_len >= 1024 + EXPANSION {
+        Some(MaxFragmentLength::Bits10)
+    } else {
+        Some(MaxFragmentLength::Bits9)
+    }
+}
+
+fn fragment_len(m: MaxFragmentLength) -> usize {
+    match m {
+        MaxFragmentLength::Bits9 => 512,
+        MaxFragmentLength::Bits10 => 1024,
+        MaxFragmentLength::Bits11 => 2048,
+        MaxFragmentLength::Bits12 => 4096,
+    }
+}
+
+/// # Safety
+/// `p` is NULL or valid for `len` bytes for `'a`.
+unsafe fn bytes<'a>(p: *const u8, len: usize) -> Option<&'a [u8]> {
+    if p.is_null() || len == 0 {
+        None
+    } else {
+        // SAFETY: caller contract.
+        Some(unsafe { core::slice::from_raw_parts(p, len) })
+    }
+}
+
+/// Creates a TLS client in caller memory and starts the handshake (the ClientHello is
+/// ready in ussl_output on return).
+///
+/// `mem` (ussl_engine_size() bytes, aligned to ussl_engine_align()), `rx` (the receive
+/// record buffer, ussl_min_rx_buffer() bytes recommended), `tx` (the transmit record
+/// buffer, at least ussl_min_tx_buffer() bytes) and the CA that `cfg` points to must stay
+/// valid, unmoved and otherwise untouched until ussl_engine_free. The server name is
+/// copied. Returns 0 and sets `*out`, or USSL_ERR_ARG / USSL_ERR_BUFFER / USSL_ERR_ENTROPY
+/// / USSL_ERR_NO_CA / USSL_ERR_SERVER_NAME / USSL_ERR_CA_FORMAT.
+///
+/// # Safety
+/// See above; all pointers must be valid for the given lengths.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ussl_client_new(
+    mem: *mut core::ffi::c_void,
+    mem_len: size_t,
+    rx: *mut uint8_t,
+    rx_len: size_t,
+    tx: *mut uint8_t,
+    tx_len: size_t,
+    cfg: *const UsslClientConfig,
+    out: *mut *mut UsslEngine,
+) -> int32_t {
+    if mem.is_null() || rx.is_null() || tx.is_null() || cfg.is_null() || out.is_null() {
+        return USSL_ERR_ARG;
+    }
+    if mem_len < ENGINE_SIZE || (mem as usize) % ENGINE_ALIGN != 0 {
+        return USSL_ERR_ARG;
+    }
+    if rx_len < USSL_RX_BUFFER_MIN || tx_len < USSL_TX_BUFFER_MIN {
+        return USSL_ERR_BUFFER;
+    }
+    // SAFETY: checked non-NULL; the caller passes a valid config.
+    let cfg = unsafe { &*cfg };
+    let mode = cfg.verify_mode;
+    if !(USSL_CERT_NONE..=USSL_CERT_REQUIRED).contains(&mode) {
+        return USSL_ERR_ARG;
+    }
+    // SAFETY: caller contract on cfg's pointers; the name is copied below.
+    let name = unsafe { bytes(cfg.server_name, cfg.server_name_len) };
+    let mut server_name = heapless::String::<MAX_SERVER_NAME>::new();
+    if let Some(name) = name {
+        let ok = name.iter().all(|b| b.is_ascii_alphanumeric() || b"-._".contains(b))
+            && core::str::from_utf8(name).is_ok_and(|s| server_name.push_str(s).is_ok());
+        if !ok {
+            return USSL_ERR_SERVER_NAME;
+        }
+    }
+    // SAFETY: caller contract: the CA stays valid and unchanged until ussl_engine_free.
+    let ca: Option<&'static [u8]> = unsafe { bytes(cfg.ca, cfg.ca_len) };
+    let ca = if mode == USSL_CERT_NONE { None } else { ca };
+    if let Some(ca) = ca {
+        if pem::looks_like_pem(ca) || ca[0] != 0x30 {
+            return USSL_ERR_CA_FORMAT;
+        }
+        if server_name.is_empty() {
+            return USSL_ERR_SERVER_NAME;
+        }
+    } else if mode == USSL_CERT_REQUIRED {
+        return USSL_ERR_NO_CA;
+    }
+    let Some(rng) = rng::from_platform() else { return USSL_ERR_ENTROPY };
+    let max_fragment = max_fragment(rx_len);
+    // Without fragmentation of our writes by embedded-tls, keep our records within the
+    // negotiated fragment length.
+    let tx_used = match max_fragment {
+        Some(m) => tx_len.min(fragment_len(m) + TX_OVERHEAD),
+        None => tx_len,
+    };
+    let params = Params { server_name, ca, rng, max_fragment };
+    // SAFETY: checked size/alignment above; buffer and lifetime contract from the caller.
+    let e = unsafe { engine::place(mem.cast(), rx, rx_len, tx, tx_len, tx_used, params) };
+    // SAFETY: `e` was just placed.
+    unsafe { engine::run(e) };
+    // SAFETY: checked non-NULL.
+    unsafe { *out = e };
+    USSL_OK
+}
+
+/// Gives the engine bytes received from the socket. Returns how many were accepted
+/// (the rest must be fed again later, after the engine made room, e.g. after ussl_read).
+/// Once the connection failed or closed, everything is accepted and discarded.
+///
+/// # Safety
+/// `e` from ussl_client_new and not freed; `data` valid for `len` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ussl_feed(e: *mut UsslEngine, data: *const uint8_t, len: size_t) -> size_t {
+    if e.is_null() {
+        return 0;
+    }
+    // SAFETY: caller contract.
+    let Some(data) = (unsafe { bytes(data, len) }) else { return 0 };
+    // SAFETY: caller contract.
+    let io = unsafe { engine::io(e) };
+    let mut taken = 0;
+    while taken < data.len() {
+        if matches!(io.phase(), Phase::Failed | Phase::Closed) {
+            return data.len();
+        }
+        let n = io.cipher_in.borrow_mut().push(&data[taken..]);
+        taken += n;
+        let before = io.progress();
+        // SAFETY: caller contract.
+        unsafe { engine::run(e) };
+        if n == 0 && io.progress() == before {
+            break;
+        }
+    }
+    taken
+}
+
+/// Tells the engine the peer closed TCP (recv returned 0). During the handshake this
+/// fails the connection with USSL_ERR_HANDSHAKE_EOF; after it, reads return
+/// USSL_ERR_EOF unless close_notify was received (then 0).
+///
+/// # Safety
+/// `e` from ussl_client_new and not freed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ussl_feed_eof(e: *mut UsslEngine) {
+    if e.is_null() {
+        return;
+    }
+    // SAFETY: caller contract.
+    let io = unsafe { engine::io(e) };
+    io.eof.set(true);
+    io.bump();
+    // SAFETY: caller contract.
+    unsafe { engine::run(e) };
+}
+
+/// Ciphertext waiting to be sent: returns its address and sets `*len` (0: nothing to
+/// send). The bytes stay valid until the next call into the engine. After sending some
+/// of them, call ussl_output_consume. Call this after every other call.
+///
+/// # Safety
+/// `e` from ussl_client_new and not freed; `len` valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ussl_output(e: *mut UsslEngine, len: *mut size_t) -> *const uint8_t {
+    if e.is_null() || len.is_null() {
+        return core::ptr::null();
+    }
+    // SAFETY: caller contract.
+    let (p, n) = unsafe { engine::io(e) }.out.pending();
+    // SAFETY: checked non-NULL; caller contract.
+    unsafe { *len = n };
+    if n == 0 { core::ptr::null() } else { p }
+}
+
+/// Reports that `n` bytes of ussl_output were sent to the socket; the engine continues
+/// (the next record, if any, then shows in ussl_output).
+///
+/// # Safety
+/// `e` from ussl_client_new and not freed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ussl_output_consume(e: *mut UsslEngine, n: size_t) {
+    if e.is_null() || n == 0 {
+        return;
+    }
+    // SAFETY: caller contract.
+    unsafe { engine::io(e) }.out.consume(n);
+    // SAFETY: caller contract.
+    unsafe { engine::run(e) };
+}
+
+fn want(io: &crate::io::Io) -> i32 {
+    if io.out.pending().1 > 0 { USSL_WANT_WRITE } else { USSL_WANT_READ }
+}
+
+/// Advances the handshake: 0 once established, USSL_WANT_WRITE (send ussl_output),
+/// USSL_WANT_READ (feed socket bytes), or an error code (ussl_error_message).
+///
+/// # Safety
+/// `e` from ussl_client_new and not freed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ussl_handshake(e: *mut UsslEngine) -> int32_t {
+    if e.is_null() {
+        return USSL_ERR_ARG;
+    }
+    // SAFETY: caller contract.
+    unsafe { engine::run(e) };
+    // SAFETY: caller contract.
+    let io = unsafe { engine::io(e) };
+    match io.phase() {
+        Phase::Established => USSL_OK,
+        Phase::Failed => io.code(),
+        Phase::Closed => USSL_ERR_CLOSED,
+        Phase::Handshake => want(io),
+    }
+}
+
+/// Reads decrypted data into `buf`: n > 0 bytes, 0 when the peer sent close_notify,
+/// USSL_WANT_READ (feed more; also during the handshake) / USSL_WANT_WRITE (during the
+/// handshake), or an error code. Data received before an error is returned first.
+///
+/// # Safety
+/// `e` from ussl_client_new and not freed; `buf` valid for `len` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ussl_read(e: *mut UsslEngine, buf: *mut uint8_t, len: size_t) -> int32_t {
+    if e.is_null() || buf.is_null() {
+        return USSL_ERR_ARG;
+    }
+    // Results are int32_t: read at most i32::MAX bytes.
+    let len = len.min(i32::MAX as usize);
+    // SAFETY: caller contract.
+    let buf = unsafe { core::slice::from_raw_parts_mut(buf, len) };
+    // SAFETY: caller contract.
+    let io = unsafe { engine::io(e) };
+    let mut got = 0;
+    loop {
+        // SAFETY: caller contract.
+        unsafe { engine::run(e) };
+        let n = io.plain_out.borrow_mut().pop(&mut buf[got..]);
+        got += n;
+        if n == 0 || got == len {
+            break;
+        }
+        io.bump();
+    }
+    if got > 0 || len == 0 {
+        return got as i32;
+    }
+    match io.phase() {
+        Phase::Failed => io.code(),
+        Phase::Closed => USSL_ERR_CLOSED,
+        Phase::Handshake => want(io),
+        Phase::Established if io.peer_closed.get() => 0,
+        Phase::Established => USSL_WANT_READ,
+    }
+}
+
+/// Encrypts and queues `buf`: returns the number of bytes accepted (> 0; they will be
+/// sent, drain ussl_output), USSL_WANT_WRITE (nothing accepted until output is sent),
+/// USSL_WANT_READ (handshake in progress), or an error code.
+///
+/// # Safety
+/// `e` from ussl_client_new and not freed; `buf` valid for `len` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ussl_write(e: *mut UsslEngine, buf: *const uint8_t, len: size_t) -> int32_t {
+    if e.is_null() || (buf.is_null() && len > 0) {
+        return USSL_ERR_ARG;
+    }
+    let len = len.min(i32::MAX as usize);
+    // SAFETY: caller contract.
+    let data = unsafe { bytes(buf, len) }.unwrap_or(&[]);
+    // SAFETY: caller contract.
+    unsafe { engine::run(e) };
+    // SAFETY: caller contract.
+    let io = unsafe { engine::io(e) };
+    match io.phase() {
+        Phase::Failed => return io.code(),
+        Phase::Closed => return USSL_ERR_CLOSED,
+        Phase::Handshake => return want(io),
+        Phase::Established if io.close_requested.get() || io.peer_closed.get() => return USSL_ERR_CLOSED,
+        Phase::Established => {}
+    }
+    if data.is_empty() {
+        return 0;
+    }
+    let mut taken = 0;
+    while taken < data.len() {
+        let n = io.plain_in.borrow_mut().push(&data[taken..]);
+        if n == 0 {
+            break;
+        }
+        taken += n;
+        io.bump();
+        // SAFETY: caller contract.
+        unsafe { engine::run(e) };
+    }
+    io.flush_requested.set(true);
+    io.bump();
+    // SAFETY: caller contract.
+    unsafe { engine::run(e) };
+    if taken > 0 {
+        taken as i32
+    } else if io.phase() == Phase::Failed {
+        io.code()
+    } else {
+        USSL_WANT_WRITE
+    }
+}
+
+/// Decrypted bytes ready to read without more input (for poll/select).
+///
+/// # Safety
+/// `e` from ussl_client_new and not freed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ussl_pending_plaintext(e: *mut UsslEngine) -> size_t {
+    if e.is_null() {
+        return 0;
+    }
+    // SAFETY: caller contract.
+    let io = unsafe { engine::io(e) };
+    io.plain_out.borrow().len() + io.decrypted_left.get()
+}
+
+/// Closes the connection: sends close_notify after all accepted data. Returns 0 when
+/// done (drain ussl_output once more), USSL_WANT_WRITE while output must be sent first,
+/// or the error code of a failure that happened meanwhile. Before the handshake
+/// finished, or after a failure, it just stops the engine and returns 0.
+///
+/// # Safety
+/// `e` from ussl_client_new and not freed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ussl_close(e: *mut UsslEngine) -> int32_t {
+    if e.is_null() {
+        return USSL_ERR_ARG;
+    }
+    // SAFETY: caller contract.
+    let io = unsafe { engine::io(e) };
+    match io.phase() {
+        Phase::Closed | Phase::Failed => USSL_OK,
+        Phase::Handshake => {
+            // SAFETY: caller contract.
+            unsafe { engine::stop(e) };
+            io.set_phase(Phase::Closed);
+            USSL_OK
+        }
+        Phase::Established => {
+            io.close_requested.set(true);
+            io.flush_requested.set(true);
+            io.bump();
+            // SAFETY: caller contract.
+            unsafe { engine::run(e) };
+            match io.phase() {
+                Phase::Closed => USSL_OK,
+                Phase::Failed => io.code(),
+                _ => USSL_WANT_WRITE,
+            }
+        }
+    }
+}
+
+/// Ends the engine: drops the connection state and wipes the engine memory and both
+/// record buffers (keys, plaintext). The caller may then reuse or release them.
+///
+/// # Safety
+/// `e` from ussl_client_new and not freed; invalid afterwards.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ussl_engine_free(e: *mut UsslEngine) {
+    if e.is_null() {
+        return;
+    }
+    // SAFETY: caller contract.
+    unsafe { engine::destroy(e) };
+}
+
+/// Static NUL-terminated English text for a return code.
+#[unsafe(no_mangle)]
+pub extern "C" fn ussl_error_message(code: int32_t) -> *const c_char {
+    message(code).as_ptr()
+}
+
+/// Converts the first PEM block in `buf` to DER in place (at the start of `buf`).
+/// Returns the DER length, or USSL_ERR_CA_FORMAT.
+///
+/// # Safety
+/// `buf` valid for reads and writes of `len` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ussl_pem_to_der(buf: *mut uint8_t, len: size_t) -> int32_t {
+    if buf.is_null() || len == 0 || len > i32::MAX as usize {
+        return USSL_ERR_ARG;
+    }
+    // SAFETY: caller contract.
+    let buf = unsafe { core::slice::from_raw_parts_mut(buf, len) };
+    match pem::pem_to_der_in_place(buf) {
+        Some(n) => n as i32,
+        None => USSL_ERR_CA_FORMAT,
+    }
+}

@@ -1,0 +1,135 @@
+//! The engine object in caller memory, and the polling of its task.
+//!
+//! Layout and aliasing rules: `UsslEngine` is written once into the caller's memory by
+//! `place` and never moves until `destroy`. The task borrows `io` (a shared reference:
+//! `Io` is all interior mutability) and the caller's rx/tx buffers for `'static` -- the
+//! lie is contained here: the task is dropped before any of that memory is released.
+//! No `&mut UsslEngine` is ever formed, only references to single fields, so the task's
+//! `&Io` is never invalidated.
+
+use core::pin::Pin;
+use core::task::{Context, Poll, Waker};
+
+use zeroize::Zeroize;
+
+use crate::driver::{self, DriverFut, Params};
+use crate::io::Io;
+
+/// A TLS client connection (opaque to C). Lives in caller memory, see `ussl_client_new`.
+pub struct UsslEngine {
+    io: Io,
+    task: Option<DriverFut>,
+    rx: *mut u8,
+    rx_len: usize,
+    tx: *mut u8,
+    tx_len: usize,
+}
+
+pub const ENGINE_SIZE: usize = core::mem::size_of::<UsslEngine>();
+pub const ENGINE_ALIGN: usize = core::mem::align_of::<UsslEngine>();
+
+/// Writes a new engine into `mem` and creates its task.
+///
+/// # Safety
+/// `mem` must be valid for writes of `ENGINE_SIZE` bytes and aligned to `ENGINE_ALIGN`;
+/// `rx`/`tx` valid for reads and writes of `rx_len`/`tx_len` bytes (`tx_used <= tx_len`);
+/// `params.ca` must point to memory that stays valid; all of it must stay valid and
+/// unmoved, and not be accessed otherwise, until `destroy`.
+pub unsafe fn place(
+    mem: *mut u8,
+    rx: *mut u8,
+    rx_len: usize,
+    tx: *mut u8,
+    tx_len: usize,
+    tx_used: usize,
+    params: Params,
+) -> *mut UsslEngine {
+    let e = mem.cast::<UsslEngine>();
+    // SAFETY: `mem` is valid and aligned for a `UsslEngine` (caller contract, checked by
+    // ussl_client_new); whatever was there is overwritten without being read.
+    unsafe { e.write(UsslEngine { io: Io::new(), task: None, rx, rx_len, tx, tx_len }) };
+    // SAFETY: `io` is initialised and stays at this address until `destroy`, which drops
+    // the task (the only holder of this reference) before the memory is released.
+    let io: &'static Io = unsafe { &*(&raw const (*e).io) };
+    // SAFETY: rx/tx are the caller's buffers, valid and exclusively ours until `destroy`
+    // (caller contract); the task is dropped there before they are released.
+    let (rx, tx) = unsafe {
+        (core::slice::from_raw_parts_mut(rx, rx_len), core::slice::from_raw_parts_mut(tx, tx_used))
+    };
+    let fut = driver::start(io, rx, tx, params);
+    // SAFETY: `e` was initialised above; only the `task` field is written, through a raw
+    // place, so the shared borrow of `io` held by the future stays valid.
+    unsafe { (&raw mut (*e).task).write(Some(fut)) };
+    e
+}
+
+/// The shared state of a live engine.
+///
+/// # Safety
+/// `e` must come from `place` and not have been destroyed.
+pub unsafe fn io<'a>(e: *const UsslEngine) -> &'a Io {
+    // SAFETY: caller contract; `io` is only ever accessed through shared references.
+    unsafe { &*(&raw const (*e).io) }
+}
+
+/// Polls the task once, and again while it makes progress (moves bytes / changes phase).
+///
+/// # Safety
+/// `e` must come from `place` and not have been destroyed; not re-entrant.
+pub unsafe fn run(e: *mut UsslEngine) {
+    // SAFETY: caller contract.
+    let io = unsafe { io(e) };
+    // SAFETY: the `task` field is only ever accessed here and in `destroy`, never
+    // concurrently (single-threaded C caller, not re-entrant); it does not overlap `io`.
+    let task = unsafe { &mut *(&raw mut (*e).task) };
+    let mut cx = Context::from_waker(Waker::noop());
+    loop {
+        let Some(fut) = task.as_mut() else { return };
+        let before = io.progress();
+        // SAFETY: the future lives inside the engine, which never moves until `destroy`,
+        // and it is dropped in place (set to None here or in `destroy`) before its
+        // memory is reused: the pinning guarantee holds.
+        let fut = unsafe { Pin::new_unchecked(fut) };
+        if let Poll::Ready(()) = fut.poll(&mut cx) {
+            *task = None;
+            io.out.clear();
+            io.bump();
+            return;
+        }
+        if io.progress() == before {
+            return;
+        }
+    }
+}
+
+/// Drops the task (ending the connection without sending anything).
+///
+/// # Safety
+/// As for `run`.
+pub unsafe fn stop(e: *mut UsslEngine) {
+    // SAFETY: as in `run`.
+    let task = unsafe { &mut *(&raw mut (*e).task) };
+    *task = None;
+    // SAFETY: caller contract.
+    unsafe { io(e) }.out.clear();
+}
+
+/// Drops the task and wipes the engine and both record buffers.
+///
+/// # Safety
+/// `e` must come from `place` and not have been destroyed; it is invalid afterwards.
+pub unsafe fn destroy(e: *mut UsslEngine) {
+    // SAFETY: caller contract; after this the task (keys, transcript) is gone.
+    unsafe { stop(e) };
+    // SAFETY: fields are plain data, read before the memory is wiped.
+    let (rx, rx_len, tx, tx_len) = unsafe { ((*e).rx, (*e).rx_len, (*e).tx, (*e).tx_len) };
+    // SAFETY: rx/tx are still the caller's buffers (released only after this returns);
+    // the task that borrowed them was dropped above.
+    unsafe {
+        core::slice::from_raw_parts_mut(rx, rx_len).zeroize();
+        core::slice::from_raw_parts_mut(tx, tx_len).zeroize();
+    }
+    // SAFETY: the remaining fields need no drop (Io holds plain bytes, task is None);
+    // the engine's memory is wiped as bytes and never used as an engine again.
+    unsafe { core::slice::from_raw_parts_mut(e.cast::<u8>(), ENGINE_SIZE).zeroize() };
+}

@@ -1,0 +1,316 @@
+//! Test harness: drives the engine through its C ABI over a real TCP socket.
+#![allow(dead_code)]
+
+use std::alloc::{Layout, alloc_zeroed, dealloc};
+use std::ffi::CStr;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use ussl_engine::*;
+use ussl_engine::error::*;
+
+/// Certificates made by tests/certs/make-certs.sh, once per test binary.
+pub fn certs() -> PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("certs-{}", std::process::id()));
+        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/certs/make-certs.sh");
+        let st = Command::new("sh").arg(&script).arg(&dir).status().expect("run make-certs.sh");
+        assert!(st.success(), "make-certs.sh failed");
+        dir
+    })
+    .clone()
+}
+
+pub fn cert(name: &str) -> Vec<u8> {
+    std::fs::read(certs().join(name)).unwrap()
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// `openssl s_server` on 127.0.0.1, killed on drop.
+pub struct SServer {
+    child: Child,
+    pub port: u16,
+}
+
+impl SServer {
+    pub fn start(extra: &[&str]) -> SServer {
+        let dir = certs();
+        for _ in 0..5 {
+            let port = free_port();
+            let mut child = Command::new("openssl")
+                .args(["s_server", "-tls1_3", "-www", "-accept"])
+                .arg(format!("127.0.0.1:{port}"))
+                .arg("-cert")
+                .arg(dir.join("server.pem"))
+                .arg("-key")
+                .arg(dir.join("server.key"))
+                .args(extra)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("spawn openssl s_server");
+            let t0 = Instant::now();
+            while t0.elapsed() < Duration::from_secs(5) {
+                if let Ok(Some(_)) = child.try_wait() {
+                    break; // port taken: try another
+                }
+                if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    return SServer { child, port };
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        panic!("openssl s_server did not start");
+    }
+}
+
+impl Drop for SServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn msg(code: i32) -> String {
+    // SAFETY: ussl_error_message returns static NUL-terminated text.
+    unsafe { CStr::from_ptr(ussl_error_message(code)) }.to_str().unwrap().to_owned()
+}
+
+pub struct Opts {
+    pub server_name: Option<&'static str>,
+    pub ca: Option<Vec<u8>>,
+    pub verify: i32,
+    pub rx: usize,
+    pub tx: usize,
+    /// Bytes fed per ussl_feed call and consumed per ussl_output_consume call.
+    pub step: usize,
+}
+
+impl Default for Opts {
+    fn default() -> Self {
+        Opts { server_name: Some("localhost"), ca: None, verify: USSL_CERT_NONE, rx: 16640, tx: 2048, step: 4096 }
+    }
+}
+
+pub struct Client {
+    mem: *mut u8,
+    layout: Layout,
+    rx: Vec<u8>,
+    tx: Vec<u8>,
+    ca: Vec<u8>,
+    e: *mut UsslEngine,
+    pub sock: TcpStream,
+    step: usize,
+    /// Socket bytes not yet accepted by ussl_feed.
+    backlog: Vec<u8>,
+    pub bytes_in: usize,
+    pub feeds: usize,
+}
+
+impl Client {
+    /// Creates the engine; Err(code) if ussl_client_new refused.
+    pub fn new(sock: TcpStream, o: Opts) -> Result<Client, i32> {
+        sock.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let layout = Layout::from_size_align(ussl_engine_size(), ussl_engine_align()).unwrap();
+        // SAFETY: non-zero size layout.
+        let mem = unsafe { alloc_zeroed(layout) };
+        let mut rx = vec![0u8; o.rx];
+        let mut tx = vec![0u8; o.tx];
+        let ca = o.ca.unwrap_or_default();
+        let name = o.server_name.unwrap_or("");
+        let cfg = UsslClientConfig {
+            server_name: if name.is_empty() { std::ptr::null() } else { name.as_ptr() },
+            server_name_len: name.len(),
+            ca: if ca.is_empty() { std::ptr::null() } else { ca.as_ptr() },
+            ca_len: ca.len(),
+            verify_mode: o.verify,
+        };
+        let mut e = std::ptr::null_mut();
+        // SAFETY: all buffers live in the returned Client until Drop frees the engine.
+        let r = unsafe {
+            ussl_client_new(mem.cast(), layout.size(), rx.as_mut_ptr(), rx.len(), tx.as_mut_ptr(), tx.len(), &cfg, &mut e)
+        };
+        if r != 0 {
+            // SAFETY: allocated above with this layout.
+            unsafe { dealloc(mem, layout) };
+            return Err(r);
+        }
+        Ok(Client { mem, layout, rx, tx, ca, e, sock, step: o.step, backlog: Vec::new(), bytes_in: 0, feeds: 0 })
+    }
+
+    /// Sends all pending output to the socket (in `step`-sized pieces).
+    pub fn pump(&mut self) {
+        loop {
+            let mut len = 0usize;
+            // SAFETY: live engine.
+            let p = unsafe { ussl_output(self.e, &mut len) };
+            if len == 0 {
+                return;
+            }
+            let n = len.min(self.step);
+            // SAFETY: ussl_output's bytes are valid until the next engine call.
+            let data = unsafe { std::slice::from_raw_parts(p, n) };
+            if self.sock.write_all(data).is_err() {
+                // Peer gone: drop the output so the engine can go on.
+            }
+            // SAFETY: live engine.
+            unsafe { ussl_output_consume(self.e, n) };
+        }
+    }
+
+    /// Feeds the backlog, reading from the socket first if it is empty. False on EOF.
+    pub fn feed(&mut self) -> bool {
+        if self.backlog.is_empty() {
+            let mut buf = [0u8; 4096];
+            match self.sock.read(&mut buf) {
+                Ok(0) | Err(_) => {
+                    // SAFETY: live engine.
+                    unsafe { ussl_feed_eof(self.e) };
+                    return false;
+                }
+                Ok(n) => {
+                    self.bytes_in += n;
+                    self.backlog.extend_from_slice(&buf[..n]);
+                }
+            }
+        }
+        let n = self.backlog.len().min(self.step);
+        // SAFETY: live engine; the slice is valid for the call.
+        let took = unsafe { ussl_feed(self.e, self.backlog.as_ptr(), n) };
+        self.feeds += 1;
+        assert!(took <= n);
+        self.backlog.drain(..took);
+        true
+    }
+
+    pub fn handshake(&mut self) -> Result<(), i32> {
+        let t0 = Instant::now();
+        let mut eof = false;
+        loop {
+            assert!(t0.elapsed() < Duration::from_secs(30), "handshake hangs");
+            // SAFETY: live engine.
+            let r = unsafe { ussl_handshake(self.e) };
+            self.pump();
+            match r {
+                0 => return Ok(()),
+                USSL_WANT_WRITE => {}
+                USSL_WANT_READ => {
+                    assert!(!eof, "WANT_READ after EOF: the engine must fail instead");
+                    eof = !self.feed();
+                }
+                err => return Err(err),
+            }
+        }
+    }
+
+    pub fn write_all(&mut self, mut data: &[u8]) -> Result<(), i32> {
+        while !data.is_empty() {
+            // SAFETY: live engine.
+            let r = unsafe { ussl_write(self.e, data.as_ptr(), data.len()) };
+            self.pump();
+            match r {
+                n if n > 0 => data = &data[n as usize..],
+                USSL_WANT_WRITE => {}
+                USSL_WANT_READ => {
+                    self.feed();
+                }
+                err => return Err(err),
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads until close_notify (Ok) or an error (Err with the data so far).
+    pub fn read_to_end(&mut self) -> Result<Vec<u8>, (i32, Vec<u8>)> {
+        let mut out = Vec::new();
+        let mut buf = [0u8; 700];
+        let t0 = Instant::now();
+        loop {
+            assert!(t0.elapsed() < Duration::from_secs(30), "read hangs");
+            // SAFETY: live engine.
+            let r = unsafe { ussl_read(self.e, buf.as_mut_ptr(), buf.len()) };
+            self.pump();
+            match r {
+                0 => return Ok(out),
+                n if n > 0 => out.extend_from_slice(&buf[..n as usize]),
+                USSL_WANT_READ => {
+                    self.feed();
+                }
+                USSL_WANT_WRITE => {}
+                err => return Err((err, out)),
+            }
+        }
+    }
+
+    pub fn pending(&self) -> usize {
+        // SAFETY: live engine.
+        unsafe { ussl_pending_plaintext(self.e) }
+    }
+
+    pub fn close(&mut self) -> i32 {
+        loop {
+            // SAFETY: live engine.
+            let r = unsafe { ussl_close(self.e) };
+            self.pump();
+            if r != USSL_WANT_WRITE {
+                return r;
+            }
+        }
+    }
+
+    pub fn engine(&self) -> *mut UsslEngine {
+        self.e
+    }
+
+    pub fn rx_buffer(&self) -> &[u8] {
+        &self.rx
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        // SAFETY: live engine; freed once.
+        unsafe { ussl_engine_free(self.e) };
+        let wiped = self.rx.iter().chain(self.tx.iter()).all(|&b| b == 0);
+        // SAFETY: the engine memory is ours again after ussl_engine_free.
+        let mem = unsafe { std::slice::from_raw_parts(self.mem, self.layout.size()) };
+        let wiped = wiped && mem.iter().all(|&b| b == 0);
+        // SAFETY: allocated in new() with this layout.
+        unsafe { dealloc(self.mem, self.layout) };
+        if !std::thread::panicking() {
+            assert!(wiped, "ussl_engine_free must wipe engine memory and record buffers");
+        }
+    }
+}
+
+pub fn connect(port: u16) -> TcpStream {
+    TcpStream::connect(("127.0.0.1", port)).unwrap()
+}
+
+/// Handshake + GET / against s_server -www; returns the response.
+pub fn get(c: &mut Client) -> Vec<u8> {
+    c.handshake().unwrap_or_else(|e| panic!("handshake failed: {e} {}", msg(e)));
+    c.write_all(b"GET / HTTP/1.0\r\n\r\n").unwrap();
+    match c.read_to_end() {
+        Ok(v) => v,
+        Err((code, v)) => panic!("read failed: {code} {} after {} bytes", msg(code), v.len()),
+    }
+}
+
+pub fn assert_s_server_page(resp: &[u8]) {
+    let text = String::from_utf8_lossy(resp);
+    assert!(text.starts_with("HTTP/1.0 200"), "response: {}", &text[..text.len().min(200)]);
+    assert!(text.contains("Ciphers"), "no cipher list in s_server page");
+    assert!(text.contains("TLS_AES_128_GCM_SHA256"), "negotiated suite missing");
+}

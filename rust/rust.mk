@@ -1,0 +1,68 @@
+# Rust TLS engine (rust/engine, crate ussl-engine): host library, ESP8266 archive, C header, tests.
+#   make engine-host     -> $(ENGINE_HOST_LIB)   (x86-64 static library)
+#   make engine-lx106    -> $(ENGINE_LX106_LIB)  (Xtensa LX106 call0 archive, GNU-as assembled)
+#   make header          regenerate micropython-port/ussl/ussl_engine.h (cbindgen)
+#   make check-header    fail if the committed header differs from a fresh cbindgen run
+#   make test-rust       cargo tests (against openssl s_server / python ssl), check-header, archive check
+BUILD ?= build
+CARGO ?= cargo +nightly
+XTENSA_PREFIX ?= xtensa-lx106-elf-
+
+RUST_ENGINE_DIR := rust/engine
+RUST_ENGINE_SRC := Cargo.toml $(wildcard Cargo.lock) $(RUST_ENGINE_DIR)/Cargo.toml $(shell find $(RUST_ENGINE_DIR)/src -name '*.rs')
+ENGINE_HEADER := micropython-port/ussl/ussl_engine.h
+
+ENGINE_HOST_LIB := target/release/libussl_engine.a
+
+ENGINE_LX106_TARGET_DIR := target/esp8266
+ENGINE_LX106_SPEC := rust/targets/esp8266.json
+ENGINE_LX106_DEPS := $(ENGINE_LX106_TARGET_DIR)/esp8266/release/deps
+ENGINE_LX106_LIB := $(BUILD)/esp8266/libussl_engine.a
+ENGINE_LX106_OBJDIR := $(BUILD)/esp8266/engine-obj
+# panic=immediate-abort (nightly): panics become a trap (-> abort()), no formatting code:
+# about -11 KB .text and -14 KB .rodata on the lx106.
+ENGINE_LX106_RUSTFLAGS ?= -C embed-bitcode=no --emit=asm -Zunstable-options -Cpanic=immediate-abort
+
+.PHONY: engine-host engine-lx106 header check-header test-rust rust-src
+
+engine-host: $(ENGINE_HOST_LIB)
+$(ENGINE_HOST_LIB): $(RUST_ENGINE_SRC)
+	$(CARGO) build --release -p ussl-engine
+	@touch $@
+
+# core is built from source for the JSON target: needs the rust-src component.
+rust-src:
+	@rustup component list --toolchain nightly --installed 2>/dev/null | grep -q '^rust-src' || rustup component add rust-src --toolchain nightly
+
+# LLVM's Xtensa object emission misplaces l32r literal pools, so rustc emits assembly
+# (no LTO, no bitcode) and GNU as assembles it (literals in .literal.* sections).
+engine-lx106: $(ENGINE_LX106_LIB)
+$(ENGINE_LX106_LIB): $(RUST_ENGINE_SRC) $(ENGINE_LX106_SPEC) rust/rust.mk | rust-src
+	rm -rf $(ENGINE_LX106_DEPS) $(ENGINE_LX106_OBJDIR)
+	RUSTFLAGS="$(ENGINE_LX106_RUSTFLAGS)" $(CARGO) build -p ussl-engine --release \
+	  -Zbuild-std=core -Zbuild-std-features=compiler-builtins-mem -Zjson-target-spec \
+	  --target $(ENGINE_LX106_SPEC) --target-dir $(ENGINE_LX106_TARGET_DIR)
+	mkdir -p $(ENGINE_LX106_OBJDIR)
+	@set -e; : > $(ENGINE_LX106_OBJDIR)/as.log; \
+	for s in $(ENGINE_LX106_DEPS)/*.s; do \
+	  o=$(ENGINE_LX106_OBJDIR)/$$(basename $$s .s).o; \
+	  $(XTENSA_PREFIX)as --longcalls -o $$o $$s 2>>$(ENGINE_LX106_OBJDIR)/as.log; \
+	done
+	@cat $(ENGINE_LX106_OBJDIR)/as.log
+	rm -f $@
+	$(XTENSA_PREFIX)ar crs $@ $(ENGINE_LX106_OBJDIR)/*.o
+
+CBINDGEN_RUN = cbindgen --quiet --config cbindgen.toml --crate ussl-engine $(RUST_ENGINE_DIR) \
+	| sed -E 's/^(\#define USSL_[A-Z0-9_]+) (-[0-9]+)$$/\1 (\2)/'
+
+header:
+	$(CBINDGEN_RUN) > $(ENGINE_HEADER)
+
+check-header:
+	@tmp=$$(mktemp); $(CBINDGEN_RUN) > $$tmp; \
+	if diff -u $(ENGINE_HEADER) $$tmp; then echo "check-header: $(ENGINE_HEADER) is up to date"; rm -f $$tmp; \
+	else rm -f $$tmp; echo "check-header: $(ENGINE_HEADER) differs from cbindgen output (run make header)"; exit 1; fi
+
+test-rust: engine-lx106 check-header
+	$(CARGO) test -p ussl-engine
+	sh tests/check-esp8266-archive.sh $(ENGINE_LX106_LIB) $(ENGINE_LX106_OBJDIR)/as.log

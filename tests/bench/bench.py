@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+"""make bench: figures of the engine on the emulated ESP8266 (QEMU lx106, -icount, deterministic).
+
+Runs one TLS 1.3 handshake + GET against `openssl s_server -tls1_3 -www` (P-256 certificate,
+ECDHE P-256, AES-128-GCM) on the board and reads CCOUNT around it (instructions = delta x 25),
+the engine's stack peak and the heap one connection takes; then attributes the linked
+firmware's flash and RAM to the engine archive and the shim from the linker map.
+Prints a table and writes one flat JSON object to build/bench.json.
+
+  tests/bench/bench.py --firmware build/lx106/firmware.elf --map MAP --certs build/certs
+"""
+import argparse
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+BOARD_SCRIPT = r'''
+import gc, socket, ussl, lx106
+s = socket.socket()
+s.connect(socket.getaddrinfo("127.0.0.1", PORT)[0][-1])
+gc.collect()
+free0 = gc.mem_free()
+lx106.stack_reset()
+lx106.engine_stack_reset()
+c0 = lx106.ccount()
+ss = ussl.wrap_socket(s, server_hostname="localhost")
+c1 = lx106.ccount()
+gc.collect()
+conn = free0 - gc.mem_free()
+ss.write(b"GET / HTTP/1.0\r\n\r\n")
+page = ss.read()
+c2 = lx106.ccount()
+ss.close()
+assert page.startswith(b"HTTP/1.0 200"), page[:40]
+print("BENCH handshake_p256_unverified_instructions", (c1 - c0) * 25)
+print("BENCH handshake_and_get_p256_unverified_instructions", (c2 - c0) * 25)
+print("BENCH page_bytes", len(page))
+print("BENCH engine_stack_peak_bytes", lx106.engine_stack_peak())
+print("BENCH interpreter_stack_peak_bytes", lx106.stack_peak())
+print("BENCH heap_per_connection_bytes", conn)
+'''
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_listening(port, proc):
+    for _ in range(100):
+        if proc.poll() is not None:
+            raise SystemExit("openssl s_server exited early")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit("openssl s_server did not start")
+
+
+def run_on_board(firmware, certs):
+    port = free_port()
+    srv = subprocess.Popen(["openssl", "s_server", "-tls1_3", "-www", "-quiet", "-accept", "127.0.0.1:%d" % port,
+                            "-cert", os.path.join(certs, "server.pem"), "-key", os.path.join(certs, "server.key")],
+                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_listening(port, srv)
+        with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
+            f.write("PORT = %d\n" % port + BOARD_SCRIPT)
+        out = subprocess.run([sys.executable, os.path.join(REPO, "boards", "qemu_lx106", "run.py"),
+                              "--firmware", firmware, "--script", f.name],
+                             capture_output=True, text=True, timeout=900)
+        os.unlink(f.name)
+    finally:
+        srv.kill()
+        srv.wait()
+    if out.returncode != 0:
+        raise SystemExit("bench script failed on the board:\n" + out.stdout + out.stderr)
+    figures = {}
+    for line in out.stdout.splitlines():
+        m = re.match(r"BENCH (\w+) (\d+)$", line.strip())
+        if m:
+            figures[m.group(1)] = int(m.group(2))
+    return figures
+
+
+FLASH_SECTIONS = (".text", ".irom0.rodata")
+RAM_SECTIONS = (".data", ".bss")
+
+
+def attribute_map(map_path):
+    """Bytes per (owner, output section) from GNU ld's map: owner is engine (the Rust archive),
+    shim (modussl.o) or other."""
+    totals = {}
+    out_sec = None
+    pending = None
+    started = False
+    for line in open(map_path, errors="replace"):
+        if line.startswith("Linker script and memory map"):
+            started = True
+            continue
+        if not started:
+            continue
+        m = re.match(r"^(\.[\w.]+)\s", line)
+        if m:
+            out_sec = m.group(1)
+            continue
+        m = re.match(r"^ (\.[^\s]+)\s*$", line)
+        if m:  # long input-section name: address/size/file on the next line
+            pending = m.group(1)
+            continue
+        m = re.match(r"^ (\.[^\s]+)?\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(\S+)", line)
+        if m and (m.group(1) or pending) and out_sec:
+            size = int(m.group(3), 16)
+            path = m.group(4)
+            owner = "engine" if "libussl_engine.a" in path else "shim" if path.endswith("modussl.o") else "other"
+            totals[(owner, out_sec)] = totals.get((owner, out_sec), 0) + size
+        pending = None
+    return totals
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--firmware", required=True)
+    ap.add_argument("--map", required=True)
+    ap.add_argument("--certs", required=True)
+    ap.add_argument("--json", default=os.path.join(REPO, "build", "bench.json"))
+    args = ap.parse_args()
+
+    fig = run_on_board(args.firmware, args.certs)
+    need = ("handshake_p256_unverified_instructions", "handshake_and_get_p256_unverified_instructions")
+    for key in need:
+        if key not in fig:
+            raise SystemExit("board did not report %s" % key)
+    for key in need:
+        for mhz in (80, 160):
+            fig[key.replace("_instructions", "_ms_at_%dmhz_lower_bound" % mhz)] = round(fig[key] / (mhz * 1000.0), 1)
+
+    t = attribute_map(args.map)
+    for owner in ("engine", "shim"):
+        fig["%s_flash_text_bytes" % owner] = t.get((owner, ".text"), 0)
+        fig["%s_flash_rodata_bytes" % owner] = t.get((owner, ".irom0.rodata"), 0)
+        fig["%s_ram_data_bytes" % owner] = t.get((owner, ".data"), 0)
+        fig["%s_ram_bss_bytes" % owner] = t.get((owner, ".bss"), 0)
+
+    os.makedirs(os.path.dirname(args.json), exist_ok=True)
+    with open(args.json, "w") as f:
+        json.dump(fig, f, indent=1, sort_keys=True)
+
+    print("ussl on the emulated ESP8266 (qemu-system-xtensa -M sim -cpu lx106, -icount shift=0)")
+    print("%-58s %14s" % ("figure", "value"))
+    for key in sorted(fig):
+        print("%-58s %14s" % (key, "{:,}".format(fig[key]) if isinstance(fig[key], int) else fig[key]))
+    print("written to", os.path.relpath(args.json, REPO))
+    if fig["engine_flash_text_bytes"] == 0:
+        raise SystemExit("no engine code found in the linker map: attribution failed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,399 @@
+#!/usr/bin/env python3
+"""Run the MicroPython test scripts of tests/micropython/ on a target and compare their
+output with the .exp files next to them.
+
+  tests/run-micropython-tests.py --target host  [--micropython build/host/micropython] [TEST...]
+  tests/run-micropython-tests.py --target board [--launcher boards/qemu_lx106/run.py] [TEST...]
+
+The runner starts real TLS peers on 127.0.0.1 (no mocks):
+  TLS_PORT     openssl s_server -tls1_3 -www, P-256 certificate for "localhost"
+  PY_TLS_PORT  a Python ssl (TLS 1.3) server with small commands (ECHO/DATA/SINK/BYE/STATUS)
+               that also records whether the client closed with close_notify
+  HTTP_PORT    a plain-TCP server that answers HTTP (not TLS)
+  CLOSE_PORT   a TCP server that reads the ClientHello and closes (mid-handshake EOF)
+
+Scripts get these values (and the CA certificates) through a generated preamble that is
+put in front of each script, so they run unchanged on the host port and on the emulated
+board (which has neither files nor sys.argv). For manual runs the same values are written
+to <build>/tests-micropython/tls_test_config.py (scripts fall back to importing it).
+
+Expected output: NAME.<target>.exp (e.g. tls_verify.board.exp) when it exists, else NAME.exp,
+for behaviour that legitimately differs by port (the emulated ESP8266 refuses certificate
+verification, which its engine stack cannot hold).
+
+Prints PASS/FAIL per test, then "N passed, M failed"; exit status 1 if anything failed.
+"""
+import argparse
+import difflib
+import os
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_DIR = ROOT / "tests" / "micropython"
+
+
+def log(msg):
+    print(msg, flush=True)
+
+
+# ---------------------------------------------------------------- certificates
+
+def ensure_certs(cert_dir):
+    cert_dir.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["sh", str(ROOT / "tests" / "certs" / "make-certs.sh"), str(cert_dir)], check=True)
+    for name in ("ca.der", "other-ca.der", "ca.pem", "server.pem", "server.key"):
+        if not (cert_dir / name).exists():
+            raise SystemExit(f"certificate file missing: {cert_dir / name}")
+    return cert_dir
+
+
+# ---------------------------------------------------------------- servers
+
+def listen_socket():
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", 0))
+    s.listen(16)
+    return s
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, proc=None, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise SystemExit(f"server on port {port} exited with status {proc.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit(f"server on port {port} did not come up")
+
+
+def serve_forever(listener, handler):
+    def loop():
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=handler, args=(conn,), daemon=True).start()
+    threading.Thread(target=loop, daemon=True).start()
+
+
+def recv_exact(sock, n):
+    buf = b""
+    while len(buf) < n:
+        chunk = sock.recv(n - len(buf))
+        if not chunk:
+            break
+        buf += chunk
+    return buf
+
+
+def http_handler(conn):
+    """Plain TCP, speaks HTTP: whatever arrives (a ClientHello) gets an HTTP error page."""
+    with conn:
+        conn.settimeout(10)
+        try:
+            conn.recv(4096)
+            conn.sendall(b"HTTP/1.0 400 Bad Request\r\nContent-Type: text/plain\r\n"
+                         b"Content-Length: 12\r\n\r\nbad request\n")
+            conn.shutdown(socket.SHUT_WR)
+            time.sleep(0.2)
+        except OSError:
+            pass
+
+
+def close_handler(conn):
+    """Reads the whole ClientHello record, then closes cleanly (FIN, no TLS reply)."""
+    with conn:
+        conn.settimeout(10)
+        try:
+            hdr = recv_exact(conn, 5)
+            if len(hdr) == 5:
+                recv_exact(conn, int.from_bytes(hdr[3:5], "big"))
+            conn.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+class PyTlsServer:
+    """TLS 1.3 server on Python's ssl module. One line command per connection:
+      ECHO <id> <text>  -> "echo:<text>\\n", then waits for the client to close
+      DATA <id> <n>     -> n pattern bytes (i % 251), then waits for the client to close
+      SINK <id> <n>     -> reads n bytes, -> "got <n> <sum % 65536>\\n", then waits
+      BYE <id>          -> "bye\\n" then close_notify from the server; waits for the reply
+      STATUS <id>       -> how connection <id> ended: close_notify | ragged | reset | ...
+    """
+
+    def __init__(self, cert_dir):
+        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+        self.ctx.load_cert_chain(str(cert_dir / "server.pem"), str(cert_dir / "server.key"))
+        self.results = {}
+        self.cond = threading.Condition()
+        self.listener = listen_socket()
+        self.port = self.listener.getsockname()[1]
+        serve_forever(self.listener, self.handle)
+
+    def record(self, ident, how):
+        with self.cond:
+            self.results[ident] = how
+            self.cond.notify_all()
+
+    def wait_result(self, ident, timeout=20):
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while ident not in self.results:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return "unknown"
+                self.cond.wait(left)
+            return self.results[ident]
+
+    def wait_client_close(self, tls, ident):
+        try:
+            while True:
+                data = tls.recv(4096)
+                if not data:
+                    self.record(ident, "close_notify")
+                    return
+        except ssl.SSLEOFError:
+            self.record(ident, "ragged")
+        except (ConnectionResetError, BrokenPipeError):
+            self.record(ident, "reset")
+        except socket.timeout:
+            self.record(ident, "timeout")
+        except (ssl.SSLError, OSError) as e:
+            self.record(ident, "error:" + type(e).__name__)
+
+    def handle(self, raw):
+        raw.settimeout(60)
+        try:
+            tls = self.ctx.wrap_socket(raw, server_side=True, suppress_ragged_eofs=False)
+        except (ssl.SSLError, OSError):
+            raw.close()
+            return
+        try:
+            line = b""
+            while not line.endswith(b"\n") and len(line) < 512:
+                c = tls.recv(1)
+                if not c:
+                    return
+                line += c
+            parts = line.strip().split(b" ", 2)
+            cmd, ident = parts[0], parts[1].decode() if len(parts) > 1 else "-"
+            if cmd == b"ECHO":
+                tls.sendall(b"echo:" + (parts[2] if len(parts) > 2 else b"") + b"\n")
+                self.wait_client_close(tls, ident)
+            elif cmd == b"DATA":
+                n = int(parts[2])
+                tls.sendall(bytes(i % 251 for i in range(n)))
+                self.wait_client_close(tls, ident)
+            elif cmd == b"SINK":
+                n = int(parts[2])
+                data = recv_exact(tls, n)
+                tls.sendall(b"got %d %d\n" % (len(data), sum(data) % 65536))
+                self.wait_client_close(tls, ident)
+            elif cmd == b"BYE":
+                tls.sendall(b"bye\n")
+                try:
+                    tls.unwrap()  # sends close_notify, then waits for the client's
+                    self.record(ident, "close_notify")
+                except ssl.SSLEOFError:
+                    self.record(ident, "ragged")
+                except (ssl.SSLError, OSError) as e:
+                    self.record(ident, "error:" + type(e).__name__)
+            elif cmd == b"STATUS":
+                tls.sendall(self.wait_result(ident).encode() + b"\n")
+                try:
+                    tls.unwrap()
+                except (ssl.SSLError, OSError):
+                    pass
+            else:
+                tls.sendall(b"unknown command\n")
+        except (ssl.SSLError, OSError):
+            pass
+        finally:
+            try:
+                tls.close()
+            except OSError:
+                pass
+
+
+class Servers:
+    def __init__(self, cert_dir):
+        self.procs = []
+        self.cert_dir = cert_dir
+        self.tls_port = free_port()
+        proc = subprocess.Popen(
+            ["openssl", "s_server", "-tls1_3", "-www", "-quiet",
+             "-accept", f"127.0.0.1:{self.tls_port}",
+             "-cert", str(cert_dir / "server.pem"), "-key", str(cert_dir / "server.key")],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.procs.append(proc)
+        wait_port(self.tls_port, proc)
+        self.py_tls = PyTlsServer(cert_dir)
+        http = listen_socket()
+        serve_forever(http, http_handler)
+        self.http_port = http.getsockname()[1]
+        close = listen_socket()
+        serve_forever(close, close_handler)
+        self.close_port = close.getsockname()[1]
+
+    def preamble(self):
+        ca_der = (self.cert_dir / "ca.der").read_bytes()
+        other_der = (self.cert_dir / "other-ca.der").read_bytes()
+        ca_pem = (self.cert_dir / "ca.pem").read_text()
+        return "\n".join([
+            "# ---- generated by tests/run-micropython-tests.py ----",
+            "HOST = '127.0.0.1'",
+            "SERVER_NAME = 'localhost'",
+            f"TLS_PORT = {self.tls_port}",
+            f"PY_TLS_PORT = {self.py_tls.port}",
+            f"HTTP_PORT = {self.http_port}",
+            f"CLOSE_PORT = {self.close_port}",
+            f"CA_DER = {ca_der!r}",
+            f"OTHER_CA_DER = {other_der!r}",
+            f"CA_PEM = {ca_pem!r}",
+            "# ---- end of generated part ----",
+            "",
+        ])
+
+    def stop(self):
+        for p in self.procs:
+            p.terminate()
+            try:
+                p.wait(5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+# ---------------------------------------------------------------- running
+
+def run_host(binary, script, timeout):
+    return subprocess.run([str(binary), str(script)], stdin=subprocess.DEVNULL,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout)
+
+
+def run_board(launcher, script, timeout, extra):
+    return subprocess.run([sys.executable, str(launcher), "--script", str(script), *extra],
+                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, timeout=timeout)
+
+
+def exp_path(test, target):
+    """NAME.<target>.exp if the test has one, else NAME.exp."""
+    specific = TEST_DIR / f"{test.stem}.{target}.exp"
+    return specific if specific.exists() else TEST_DIR / (test.stem + ".exp")
+
+
+def normalise(data):
+    text = data.decode("utf-8", "replace").replace("\r\n", "\n")
+    return text
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--target", choices=["host", "board"], default="host")
+    ap.add_argument("--micropython", default=str(ROOT / "build" / "host" / "micropython"),
+                    help="host port binary (--target host)")
+    ap.add_argument("--launcher", default=str(ROOT / "boards" / "qemu_lx106" / "run.py"),
+                    help="board launcher, called as LAUNCHER --script FILE (--target board)")
+    ap.add_argument("--launcher-arg", action="append", default=[],
+                    help="extra argument for the board launcher (repeatable)")
+    ap.add_argument("--build", default=str(ROOT / "build"), help="build directory (certs, temp files)")
+    ap.add_argument("--timeout", type=float, default=None, help="seconds per test")
+    ap.add_argument("--write-exp", action="store_true",
+                    help="store each test's output as its new .exp (review the diff before keeping it)")
+    ap.add_argument("-v", "--verbose", action="store_true", help="show the output of every test")
+    ap.add_argument("tests", nargs="*", help="test names (default: every tests/micropython/*.py)")
+    args = ap.parse_args()
+
+    build = Path(args.build).resolve()
+    if args.target == "host":
+        binary = Path(args.micropython).resolve()
+        if not binary.exists():
+            raise SystemExit(f"{binary} does not exist (make host)")
+        timeout = args.timeout or 60
+    else:
+        launcher = Path(args.launcher).resolve()
+        if not launcher.exists():
+            raise SystemExit(f"board launcher {launcher} does not exist (make board)")
+        timeout = args.timeout or 900
+
+    if args.tests:
+        tests = [TEST_DIR / (t if t.endswith(".py") else t + ".py") for t in args.tests]
+    else:
+        tests = sorted(TEST_DIR.glob("*.py"))
+    if not args.write_exp:
+        missing = [t for t in tests if not exp_path(t, args.target).exists()]
+        for t in missing:
+            log(f"SKIP {t.stem} (no .exp)")
+        tests = [t for t in tests if t not in missing]
+
+    cert_dir = ensure_certs(build / "certs")
+    servers = Servers(cert_dir)
+    work = build / "tests-micropython"
+    work.mkdir(parents=True, exist_ok=True)
+    preamble = servers.preamble()
+    (work / "tls_test_config.py").write_text(preamble)
+
+    passed = failed = 0
+    try:
+        for test in tests:
+            exp_file = exp_path(test, args.target)
+            exp = exp_file.read_text() if exp_file.exists() else ""
+            script = work / test.name
+            script.write_text(preamble + test.read_text())
+            start = time.monotonic()
+            try:
+                if args.target == "host":
+                    res = run_host(binary, script, timeout)
+                else:
+                    res = run_board(launcher, script, timeout, args.launcher_arg)
+                out = normalise(res.stdout)
+                status = res.returncode
+            except subprocess.TimeoutExpired as e:
+                out = normalise(e.stdout or b"") + f"\n<timeout after {timeout:.0f} s>\n"
+                status = None
+            secs = time.monotonic() - start
+            if args.write_exp and status == 0:
+                exp_file.write_text(out)
+                exp = out
+            ok = out == exp and status == 0
+            if ok:
+                passed += 1
+                log(f"PASS {test.stem}{'' if exp_file.name == test.stem + '.exp' else ' (' + exp_file.name + ')'} ({secs:.1f} s)")
+            else:
+                failed += 1
+                log(f"FAIL {test.stem} ({secs:.1f} s, exit status {status})")
+                diff = difflib.unified_diff(exp.splitlines(), out.splitlines(),
+                                            "expected", "got", lineterm="")
+                for line in list(diff)[:60]:
+                    log("    " + line)
+            if args.verbose:
+                log(out)
+    finally:
+        servers.stop()
+
+    log(f"{passed} passed, {failed} failed")
+    sys.exit(1 if failed or not tests else 0)
+
+
+if __name__ == "__main__":
+    main()
