@@ -27,6 +27,9 @@ deps:
 	fi
 	@rustup component list --toolchain nightly --installed 2>/dev/null | grep -q '^rust-src' || rustup component add rust-src --toolchain nightly
 	@command -v cbindgen >/dev/null || cargo install --locked cbindgen@0.29.4
+	@$(PYTHON) -c "import serial" 2>/dev/null || $(PYTHON) -m pip install -q pyserial==3.5 2>/dev/null || \
+	  $(PYTHON) -m pip install -q --break-system-packages pyserial==3.5 || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-serial >/dev/null; }
 	@test "$(MPY_DIR)" != MISSING || { echo "no MicroPython source (see micropython-port/tools/fetch-micropython.sh)"; exit 1; }
 
 clean:

@@ -4,6 +4,13 @@ output with the .exp files next to them.
 
   tests/run-micropython-tests.py --target host  [--micropython build/host/micropython] [TEST...]
   tests/run-micropython-tests.py --target board [--launcher boards/qemu_lx106/run.py] [TEST...]
+  tests/run-micropython-tests.py --target board --transport pyboard [--pyboard PATH] [TEST...]
+
+Board transports: "launcher" (default) runs LAUNCHER --script FILE; "pyboard" runs each script
+the way MicroPython's own tools do: `pyboard.py --device execpty:"LAUNCHER --pty" FILE`
+(the launcher prints the pty path like QEMU's -serial pty; pyboard.py soft-resets the board and
+sends the script through the raw REPL / raw-paste mode). --pyboard defaults to tools/pyboard.py
+of the MicroPython source that micropython-port/tools/fetch-micropython.sh reports.
 
 The runner starts real TLS peers on 127.0.0.1 (no mocks):
   TLS_PORT     openssl s_server -tls1_3 -www, P-256 certificate for "localhost"
@@ -296,6 +303,27 @@ def run_board(launcher, script, timeout, extra):
                           stderr=subprocess.STDOUT, timeout=timeout)
 
 
+def run_pyboard(pyboard, launcher, script, timeout, extra):
+    for a in extra:
+        if any(c.isspace() for c in a):
+            raise SystemExit(f"launcher argument {a!r}: pyboard.py splits execpty: commands on spaces")
+    device = "execpty:" + " ".join([sys.executable, str(launcher), "--pty", *extra])
+    # pyboard.py starts the launcher in its own session and stops it with SIGTERM when done;
+    # if pyboard.py itself is killed (timeout), the launcher notices its parent is gone and exits.
+    return subprocess.run([sys.executable, str(pyboard), "--device", device, str(script)],
+                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, timeout=timeout)
+
+
+def default_pyboard(build):
+    try:
+        mpy = subprocess.run(["bash", str(ROOT / "micropython-port" / "tools" / "fetch-micropython.sh"), str(build)],
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout.strip()
+    except OSError:
+        mpy = ""
+    return Path(mpy) / "tools" / "pyboard.py" if mpy else None
+
+
 def exp_path(test, target):
     """NAME.<target>.exp if the test has one, else NAME.exp."""
     specific = TEST_DIR / f"{test.stem}.{target}.exp"
@@ -316,6 +344,10 @@ def main():
                     help="board launcher, called as LAUNCHER --script FILE (--target board)")
     ap.add_argument("--launcher-arg", action="append", default=[],
                     help="extra argument for the board launcher (repeatable)")
+    ap.add_argument("--transport", choices=["launcher", "pyboard"], default="launcher",
+                    help="board: LAUNCHER --script FILE (default), or pyboard.py execpty:\"LAUNCHER --pty\"")
+    ap.add_argument("--pyboard", default=None,
+                    help="MicroPython's tools/pyboard.py (--transport pyboard; default: from the fetched source)")
     ap.add_argument("--build", default=str(ROOT / "build"), help="build directory (certs, temp files)")
     ap.add_argument("--timeout", type=float, default=None, help="seconds per test")
     ap.add_argument("--write-exp", action="store_true",
@@ -335,6 +367,14 @@ def main():
         if not launcher.exists():
             raise SystemExit(f"board launcher {launcher} does not exist (make board)")
         timeout = args.timeout or 900
+        if args.transport == "pyboard":
+            pyboard = Path(args.pyboard).resolve() if args.pyboard else default_pyboard(build)
+            if pyboard is None or not pyboard.exists():
+                raise SystemExit(f"--transport pyboard: no pyboard.py ({pyboard}); give --pyboard PATH")
+            try:
+                import serial  # noqa: F401  (pyboard.py's execpty: opens the pty with pyserial)
+            except ImportError:
+                raise SystemExit("--transport pyboard needs pyserial (pip install pyserial; make deps)")
 
     if args.tests:
         tests = [TEST_DIR / (t if t.endswith(".py") else t + ".py") for t in args.tests]
@@ -364,6 +404,8 @@ def main():
             try:
                 if args.target == "host":
                     res = run_host(binary, script, timeout)
+                elif args.transport == "pyboard":
+                    res = run_pyboard(pyboard, launcher, script, timeout, args.launcher_arg)
                 else:
                     res = run_board(launcher, script, timeout, args.launcher_arg)
                 out = normalise(res.stdout)

@@ -1,9 +1,27 @@
 # Every test: Rust engine against real peers, MicroPython scripts on the host port and the emulated board.
-.PHONY: test test-board-scripts
-test: deps test-rust test-host test-board-smoke test-board-scripts
+#   make test-board-scripts     tests/micropython/*.py on the board through run.py --script
+#   make test-board-pyboard     the same scripts through MicroPython's tools/pyboard.py and the pty
+#                               launcher (execpty:"boards/qemu_lx106/run.py --pty"): raw REPL,
+#                               soft reset and raw-paste as on a real board
+#   make test-upstream-board MICROPY_DIR=<full MicroPython checkout>
+#                               upstream tests/run-tests.py (basics extmod stress) on the board
+.PHONY: test test-board-scripts test-board-pyboard test-upstream-board test-upstream-board-check
+test: deps test-rust test-host test-board-smoke test-board-scripts test-board-pyboard
 
 test-board-scripts: board
 	$(PYTHON) tests/run-micropython-tests.py --target board --launcher-arg=--firmware=$(abspath $(LX106_FIRMWARE))
+
+test-board-pyboard: board
+	@test "$(MPY_DIR)" != MISSING && test -f "$(MPY_DIR)/tools/pyboard.py" || { echo "test-board-pyboard: no tools/pyboard.py in the MicroPython source ($(MPY_DIR))"; exit 1; }
+	$(PYTHON) tests/run-micropython-tests.py --target board --transport pyboard --pyboard $(abspath $(MPY_DIR))/tools/pyboard.py \
+		--launcher-arg=--firmware=$(abspath $(LX106_FIRMWARE))
+
+# Checked before the board is built, so a missing tree fails at once.
+test-upstream-board-check:
+	@$(PYTHON) tests/run-upstream-board.py --micropy-dir "$(MICROPY_DIR)" --check
+
+test-upstream-board: test-upstream-board-check board
+	$(PYTHON) tests/run-upstream-board.py --micropy-dir "$(MICROPY_DIR)" --firmware $(abspath $(LX106_FIRMWARE))
 
 # Figures on the emulated lx106: prints a table, writes build/bench.json.
 .PHONY: bench

@@ -6,6 +6,13 @@
                                (the board compiles while it reads, so the source text never
                                sits in the 38 KiB heap); prints its output (traceback on
                                stderr), exits 1 if it raised, 0 otherwise
+  run.py --pty                 present the board's console on a pseudo-terminal: prints
+                               "char device redirected to /dev/pts/N (label serial0)" on
+                               stderr as QEMU's `-serial pty` does, so MicroPython's
+                               tools/pyboard.py `--device execpty:"run.py --pty"` and
+                               run-tests.py `-t execpty:"..."` drive the board (raw REPL,
+                               raw-paste, soft reset). Runs until SIGTERM/SIGINT, until the
+                               board exits, or until the process that started it is gone.
   --stats                      print the board's CCOUNT, instruction count, C stack peak and
                                TLS engine stack peak at exit
 
@@ -421,10 +428,84 @@ def run_interactive(board):
     return 0
 
 
+def run_pty(board):
+    """Bridges the board console to a new pty (what `qemu -serial pty` would give)."""
+    import signal
+    import tty
+
+    master, slave = os.openpty()
+    tty.setraw(slave)   # no echo, no CR/LF translation: the slave is a raw serial line
+    # The slave stays open here as well, so the master never sees EIO while the client
+    # (pyserial) is not connected yet or reopens it.
+    stop = threading.Event()
+
+    def on_signal(signum, frame):
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGHUP, on_signal)
+
+    def to_pty(data):
+        view = memoryview(data)
+        while view and not stop.is_set():
+            try:
+                n = os.write(master, view)
+            except BlockingIOError:
+                select.select([], [master], [], 0.2)
+                continue
+            except OSError:
+                return
+            view = view[n:]
+
+    os.set_blocking(master, False)
+    with board.cond:
+        board.sink = to_pty
+        if board.buf:
+            to_pty(board.buf)
+            board.buf = b""
+    sys.stderr.write("char device redirected to %s (label serial0)\n" % os.ttyname(slave))
+    sys.stderr.flush()
+    parent = os.getppid()
+    try:
+        while not stop.is_set() and board.proc.poll() is None:
+            if os.getppid() != parent:
+                break   # the client (e.g. pyboard.py) died without stopping us
+            try:
+                r, _, _ = select.select([master], [], [], 0.2)
+            except InterruptedError:
+                continue
+            if not r:
+                continue
+            try:
+                data = os.read(master, 4096)
+            except (BlockingIOError, InterruptedError):
+                continue
+            except OSError:
+                break
+            if not data:
+                break
+            try:
+                board.write(data)
+            except (BrokenPipeError, OSError):
+                break
+    finally:
+        stop.set()
+        with board.cond:
+            board.sink = lambda data: None
+        if board.proc.poll() is None:
+            board.proc.terminate()  # the session is over; the firmware may be busy, not reading
+        os.close(master)
+        os.close(slave)
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--firmware", default=DEFAULT_FIRMWARE)
     ap.add_argument("--script", help="run this file through the raw REPL and exit")
+    ap.add_argument("--pty", action="store_true",
+                    help="bridge the console to a pty and print its path on stderr (for pyboard.py execpty:)")
     ap.add_argument("--timeout", type=float, default=1800, help="seconds allowed for the script (default 1800)")
     ap.add_argument("--stats", action="store_true", help="print CCOUNT / instructions / stack peak at exit (stderr)")
     ap.add_argument("--qemu", default=os.environ.get("QEMU", "qemu-system-xtensa"))
@@ -434,7 +515,9 @@ def main():
     board = Board(args.firmware, args.qemu, args.trace_relay)
     rc = 0
     try:
-        if args.script:
+        if args.pty:
+            rc = run_pty(board)
+        elif args.script:
             rc = run_script(board, args.script, args.timeout)
         else:
             rc = run_interactive(board)
@@ -444,7 +527,7 @@ def main():
         qemu_rc = board.shutdown()
     if args.stats:
         sys.stderr.write(board.stats_line() + "\n")
-    if rc == 0 and qemu_rc not in (0, None):
+    if rc == 0 and qemu_rc not in (0, None) and not (args.pty and qemu_rc < 0):
         sys.stderr.write("run.py: the board exited with code %s\n" % qemu_rc)
         rc = qemu_rc
     return rc
