@@ -66,22 +66,32 @@ def wait_listening(port, proc):
     raise SystemExit("openssl s_server did not start")
 
 
-def run_on_board(firmware, certs):
+def run_with_server(firmware, certs, board_script, extra_args=(), capture=True):
+    """Runs board_script on the emulated board (preamble: PORT, CA) while an
+    `openssl s_server -tls1_3 -www` with the test certificates listens on 127.0.0.1:PORT."""
     port = free_port()
     srv = subprocess.Popen(["openssl", "s_server", "-tls1_3", "-www", "-quiet", "-accept", "127.0.0.1:%d" % port,
                             "-cert", os.path.join(certs, "server.pem"), "-key", os.path.join(certs, "server.key")],
                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_listening(port, srv)
+        with open(os.path.join(certs, "ca.der"), "rb") as f:
+            ca = f.read()
         with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
-            f.write("PORT = %d\n" % port + BOARD_SCRIPT)
-        out = subprocess.run([sys.executable, os.path.join(REPO, "boards", "qemu_lx106", "run.py"),
-                              "--firmware", firmware, "--script", f.name],
-                             capture_output=True, text=True, timeout=900)
-        os.unlink(f.name)
+            f.write("PORT = %d\nCA = %r\n" % (port, ca) + board_script)
+        try:
+            return subprocess.run([sys.executable, os.path.join(REPO, "boards", "qemu_lx106", "run.py"),
+                                   "--firmware", firmware, "--script", f.name, *extra_args],
+                                  capture_output=capture, text=True, timeout=900)
+        finally:
+            os.unlink(f.name)
     finally:
         srv.kill()
         srv.wait()
+
+
+def run_on_board(firmware, certs):
+    out = run_with_server(firmware, certs, BOARD_SCRIPT)
     if out.returncode != 0:
         raise SystemExit("bench script failed on the board:\n" + out.stdout + out.stderr)
     figures = {}

@@ -15,14 +15,12 @@ painted zone below it (QEMU only) and engine_stack_peak() measures how deep.
 """
 import argparse
 import os
-import socket
-import subprocess
 import sys
-import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(REPO, "tests", "bench"))
+from bench import run_with_server  # noqa: E402
 
 BOARD_SCRIPT = r'''
 import gc, socket, ussl, lx106
@@ -69,31 +67,7 @@ def main():
     if not os.path.exists(os.path.join(args.certs, "server.pem")):
         print("no certificates in %s (tests/certs/make-certs.sh)" % args.certs)
         return 1
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = subprocess.Popen(["openssl", "s_server", "-tls1_3", "-www", "-quiet", "-accept", "127.0.0.1:%d" % port,
-                            "-cert", os.path.join(args.certs, "server.pem"), "-key", os.path.join(args.certs, "server.key")],
-                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
-        with open(os.path.join(args.certs, "ca.der"), "rb") as f:
-            ca = f.read()
-        with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
-            f.write("PORT = %d\nCA = %r\n" % (port, ca) + BOARD_SCRIPT)
-        try:
-            return subprocess.call([sys.executable, os.path.join(REPO, "boards", "qemu_lx106", "run.py"),
-                                    "--firmware", args.firmware, "--script", f.name, "--stats"])
-        finally:
-            os.unlink(f.name)
-    finally:
-        srv.kill()
-        srv.wait()
+    return run_with_server(args.firmware, args.certs, BOARD_SCRIPT, ["--stats"], capture=False).returncode
 
 
 if __name__ == "__main__":
