@@ -2,11 +2,17 @@
  * ussl: TLS 1.3 client for MicroPython, a thin shim over the sans-I/O C ABI of the Rust
  * engine (ussl_engine.h).
  *
- *   ussl.wrap_socket(sock, server_hostname=None, cadata=None, cert_reqs=CERT_NONE,
- *                    do_handshake=True) -> SSLSocket
+ *   ussl.wrap_socket(sock, server_side=False, key=None, cert=None, cert_reqs=CERT_NONE,
+ *                    cadata=None, server_hostname=None, do_handshake=True) -> SSLSocket
+ *   ussl.SSLContext(PROTOCOL_TLS_CLIENT | PROTOCOL_TLS_SERVER): verify_mode (CERT_REQUIRED by
+ *       default for a client), load_verify_locations(cadata), get_ciphers(), set_ciphers(list),
+ *       wrap_socket(sock, *, server_side=False, do_handshake_on_connect=True, server_hostname=None)
+ *   Server side (server_side=True, PROTOCOL_TLS_SERVER, key/cert) is refused with a clear error:
+ *   the engine is a TLS client.
  *
  * The SSL socket is a MicroPython stream (read/write/ioctl), so the generic stream helpers
- * work on it: read, readinto, readline, write, close. The underlying `sock` can be any object
+ * work on it: read, readinto, readline, write, close; recv/recv_into/send/sendall go through
+ * the same stream paths, and cipher() reports the negotiated suite. The underlying `sock` can be any object
  * implementing the stream protocol; its bytes are moved with mp_stream_rw.
  *
  * Memory: the engine state and its record buffers are allocated on the GC heap, referenced
@@ -407,66 +413,37 @@ static bool ussl_is_stream(mp_obj_t obj) {
     return p->read != NULL && p->write != NULL && p->ioctl != NULL;
 }
 
-static mp_obj_t ussl_wrap_socket(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args) {
-    enum { ARG_sock, ARG_server_side, ARG_server_hostname, ARG_cadata, ARG_cert_reqs, ARG_do_handshake, ARG_key, ARG_cert };
-    static const mp_arg_t allowed_args[] = {
-        { MP_QSTR_sock, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
-        { MP_QSTR_server_side, MP_ARG_KW_ONLY | MP_ARG_BOOL, {.u_bool = false} },
-        { MP_QSTR_server_hostname, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
-        { MP_QSTR_cadata, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
-        { MP_QSTR_cert_reqs, MP_ARG_KW_ONLY | MP_ARG_INT, {.u_int = USSL_CERT_NONE} },
-        { MP_QSTR_do_handshake, MP_ARG_KW_ONLY | MP_ARG_BOOL, {.u_bool = true} },
-        { MP_QSTR_key, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
-        { MP_QSTR_cert, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
+// OSError(EOPNOTSUPP, text) for anything that needs a TLS server: the engine is a client.
+static NORETURN void ussl_raise_no_server(void) {
+    static const char msg[] = "TLS server side is not supported: the ussl engine (embedded-tls) is a client only";
+    mp_obj_t args[2] = {
+        MP_OBJ_NEW_SMALL_INT(MP_EOPNOTSUPP),
+        mp_obj_new_str(msg, sizeof(msg) - 1),
     };
-    mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
-    mp_arg_parse_all(n_args, pos_args, kw_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
+    nlr_raise(mp_obj_new_exception_args(&mp_type_OSError, 2, args));
+}
 
-    // Check every argument before allocating anything.
-    mp_obj_t sock = args[ARG_sock].u_obj;
-    if (!ussl_is_stream(sock)) {
-        mp_raise_TypeError(MP_ERROR_TEXT("sock must be a stream (socket) object"));
+// server_hostname argument -> SNI bytes (NULL for None); TypeError/ValueError when invalid.
+static const char *ussl_get_sni(mp_obj_t hostname, size_t *sni_len) {
+    *sni_len = 0;
+    if (hostname == mp_const_none) {
+        return NULL;
     }
-    if (args[ARG_server_side].u_bool) {
-        mp_raise_ValueError(MP_ERROR_TEXT("server_side is not supported"));
+    if (!mp_obj_is_str(hostname)) {
+        mp_raise_TypeError(MP_ERROR_TEXT("server_hostname must be a str"));
     }
-    if (args[ARG_key].u_obj != mp_const_none || args[ARG_cert].u_obj != mp_const_none) {
-        mp_raise_ValueError(MP_ERROR_TEXT("client certificates are not supported"));
+    const char *sni = mp_obj_str_get_data(hostname, sni_len);
+    if (*sni_len == 0 || memchr(sni, 0, *sni_len) != NULL) {
+        mp_raise_ValueError(MP_ERROR_TEXT("invalid server_hostname"));
     }
-    mp_obj_t hostname = args[ARG_server_hostname].u_obj;
-    const char *sni = NULL;
-    size_t sni_len = 0;
-    if (hostname != mp_const_none) {
-        if (!mp_obj_is_str(hostname)) {
-            mp_raise_TypeError(MP_ERROR_TEXT("server_hostname must be a str"));
-        }
-        sni = mp_obj_str_get_data(hostname, &sni_len);
-        if (sni_len == 0 || memchr(sni, 0, sni_len) != NULL) {
-            mp_raise_ValueError(MP_ERROR_TEXT("invalid server_hostname"));
-        }
-    }
-    mp_obj_t cadata = args[ARG_cadata].u_obj;
-    mp_buffer_info_t ca = { .buf = NULL, .len = 0 };
-    if (cadata != mp_const_none) {
-        if (!mp_get_buffer(cadata, &ca, MP_BUFFER_READ)) {
-            mp_raise_TypeError(MP_ERROR_TEXT("cadata must be bytes or str"));
-        }
-        if (ca.len == 0) {
-            mp_raise_ValueError(MP_ERROR_TEXT("empty cadata"));
-        }
-    }
-    mp_int_t cert_reqs = args[ARG_cert_reqs].u_int;
-    if (cert_reqs < USSL_CERT_NONE || cert_reqs > USSL_CERT_REQUIRED) {
-        mp_raise_ValueError(MP_ERROR_TEXT("invalid cert_reqs"));
-    }
-    if (cert_reqs == USSL_CERT_REQUIRED) {
-        if (ca.len == 0) {
-            mp_raise_ValueError(MP_ERROR_TEXT("CERT_REQUIRED requires cadata"));
-        }
-        if (sni == NULL) {
-            mp_raise_ValueError(MP_ERROR_TEXT("CERT_REQUIRED requires server_hostname"));
-        }
-    }
+    return sni;
+}
+
+// Create the SSL socket over `sock` (arguments already checked) and optionally run the
+// handshake. Shared by ussl.wrap_socket and SSLContext.wrap_socket.
+static mp_obj_t ussl_socket_new(mp_obj_t sock, const char *sni, size_t sni_len,
+    const mp_buffer_info_t *cadata, mp_int_t cert_reqs, bool do_handshake) {
+    mp_buffer_info_t ca = *cadata;
     #if !MICROPY_USSL_VERIFY_STACK_OK
     if (cert_reqs != USSL_CERT_NONE && ca.len != 0) {
         // This port's engine stack cannot hold the verifier: refuse before any I/O.
@@ -545,7 +522,7 @@ static mp_obj_t ussl_wrap_socket(size_t n_args, const mp_obj_t *pos_args, mp_map
     }
     o->engine = engine;
 
-    if (args[ARG_do_handshake].u_bool) {
+    if (do_handshake) {
         int err = ussl_ensure_handshake(o);
         if (err != 0 && !mp_is_nonblocking_error(err)) {
             // Free the engine and its memory now; the caller still owns (and closes) sock.
@@ -557,7 +534,247 @@ static mp_obj_t ussl_wrap_socket(size_t n_args, const mp_obj_t *pos_args, mp_map
     }
     return MP_OBJ_FROM_PTR(o);
 }
+
+// cadata argument -> buffer (len 0 for None); TypeError/ValueError when unusable.
+static void ussl_get_cadata(mp_obj_t cadata, mp_buffer_info_t *ca) {
+    ca->buf = NULL;
+    ca->len = 0;
+    if (cadata != mp_const_none) {
+        if (!mp_get_buffer(cadata, ca, MP_BUFFER_READ)) {
+            mp_raise_TypeError(MP_ERROR_TEXT("cadata must be bytes or str"));
+        }
+        if (ca->len == 0) {
+            mp_raise_ValueError(MP_ERROR_TEXT("empty cadata"));
+        }
+    }
+}
+
+// Legacy API, upstream's signature:
+// wrap_socket(sock, server_side=False, key=None, cert=None, cert_reqs=CERT_NONE, cadata=None,
+//             server_hostname=None, do_handshake=True)
+static mp_obj_t ussl_wrap_socket(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args) {
+    enum { ARG_sock, ARG_server_side, ARG_key, ARG_cert, ARG_cert_reqs, ARG_cadata, ARG_server_hostname, ARG_do_handshake };
+    static const mp_arg_t allowed_args[] = {
+        { MP_QSTR_sock, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
+        { MP_QSTR_server_side, MP_ARG_BOOL, {.u_bool = false} },
+        { MP_QSTR_key, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
+        { MP_QSTR_cert, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
+        { MP_QSTR_cert_reqs, MP_ARG_INT, {.u_int = USSL_CERT_NONE} },
+        { MP_QSTR_cadata, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
+        { MP_QSTR_server_hostname, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
+        { MP_QSTR_do_handshake, MP_ARG_BOOL, {.u_bool = true} },
+    };
+    mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
+    mp_arg_parse_all(n_args, pos_args, kw_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
+
+    // Check every argument before allocating anything.
+    mp_obj_t sock = args[ARG_sock].u_obj;
+    if (!ussl_is_stream(sock)) {
+        mp_raise_TypeError(MP_ERROR_TEXT("sock must be a stream (socket) object"));
+    }
+    if (args[ARG_server_side].u_bool) {
+        mp_raise_ValueError(MP_ERROR_TEXT("server_side is not supported: the ussl engine is a TLS client only"));
+    }
+    if (args[ARG_key].u_obj != mp_const_none || args[ARG_cert].u_obj != mp_const_none) {
+        mp_raise_ValueError(MP_ERROR_TEXT("key/cert (client certificates) are not supported yet"));
+    }
+    size_t sni_len;
+    const char *sni = ussl_get_sni(args[ARG_server_hostname].u_obj, &sni_len);
+    mp_buffer_info_t ca;
+    ussl_get_cadata(args[ARG_cadata].u_obj, &ca);
+    mp_int_t cert_reqs = args[ARG_cert_reqs].u_int;
+    if (cert_reqs < USSL_CERT_NONE || cert_reqs > USSL_CERT_REQUIRED) {
+        mp_raise_ValueError(MP_ERROR_TEXT("invalid cert_reqs"));
+    }
+    if (cert_reqs == USSL_CERT_REQUIRED) {
+        if (ca.len == 0) {
+            mp_raise_ValueError(MP_ERROR_TEXT("CERT_REQUIRED requires cadata"));
+        }
+        if (sni == NULL) {
+            mp_raise_ValueError(MP_ERROR_TEXT("CERT_REQUIRED requires server_hostname"));
+        }
+    }
+    return ussl_socket_new(sock, sni, sni_len, &ca, cert_reqs, args[ARG_do_handshake].u_bool);
+}
 static MP_DEFINE_CONST_FUN_OBJ_KW(ussl_wrap_socket_obj, 1, ussl_wrap_socket);
+
+/******************************************************************************/
+// ussl.SSLContext
+
+#define USSL_PROTOCOL_TLS_CLIENT (0)
+#define USSL_PROTOCOL_TLS_SERVER (1)
+
+// The one cipher suite the engine negotiates.
+static const char ussl_cipher_name[] = "TLS_AES_128_GCM_SHA256";
+
+typedef struct _ussl_context_obj_t {
+    mp_obj_base_t base;
+    mp_obj_t cadata;            // trust anchor as DER bytes, or None
+    uint8_t protocol;
+    uint8_t verify_mode;
+} ussl_context_obj_t;
+
+static const mp_obj_type_t ussl_context_type;
+
+static mp_obj_t ussl_context_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw, const mp_obj_t *args) {
+    mp_arg_check_num(n_args, n_kw, 1, 1, false);
+    mp_int_t protocol = mp_obj_get_int(args[0]);
+    if (protocol != USSL_PROTOCOL_TLS_CLIENT && protocol != USSL_PROTOCOL_TLS_SERVER) {
+        mp_raise_ValueError(MP_ERROR_TEXT("invalid protocol"));
+    }
+    ussl_context_obj_t *self = mp_obj_malloc(ussl_context_obj_t, type);
+    self->cadata = mp_const_none;
+    self->protocol = protocol;
+    // As upstream: a client verifies the server by default, a server does not ask clients.
+    self->verify_mode = protocol == USSL_PROTOCOL_TLS_CLIENT ? USSL_CERT_REQUIRED : USSL_CERT_NONE;
+    return MP_OBJ_FROM_PTR(self);
+}
+
+static void ussl_context_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
+    ussl_context_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    if (attr != MP_QSTR_verify_mode) {
+        if (dest[0] == MP_OBJ_NULL) {
+            dest[1] = MP_OBJ_SENTINEL; // continue in locals_dict
+        }
+        return;
+    }
+    if (dest[0] == MP_OBJ_NULL) {
+        dest[0] = MP_OBJ_NEW_SMALL_INT(self->verify_mode);
+    } else if (dest[1] != MP_OBJ_NULL) {
+        mp_int_t mode = mp_obj_get_int(dest[1]);
+        if (mode < USSL_CERT_NONE || mode > USSL_CERT_REQUIRED) {
+            mp_raise_ValueError(MP_ERROR_TEXT("invalid verify_mode"));
+        }
+        self->verify_mode = mode;
+        dest[0] = MP_OBJ_NULL; // stored
+    }
+}
+
+// load_verify_locations(cadata): one CA certificate, DER bytes or PEM text. Converted to DER
+// (and checked as far as PEM goes) now; each wrap_socket copies it for its engine.
+static mp_obj_t ussl_context_load_verify_locations(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args) {
+    enum { ARG_cadata };
+    static const mp_arg_t allowed_args[] = {
+        { MP_QSTR_cadata, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
+    };
+    ussl_context_obj_t *self = MP_OBJ_TO_PTR(pos_args[0]);
+    mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
+    mp_arg_parse_all(n_args - 1, pos_args + 1, kw_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
+    mp_obj_t cadata = args[ARG_cadata].u_obj;
+    if (cadata == mp_const_none) {
+        mp_raise_TypeError(MP_ERROR_TEXT("cadata must be bytes or str"));
+    }
+    mp_buffer_info_t ca;
+    ussl_get_cadata(cadata, &ca);
+    vstr_t vstr;
+    vstr_init_len(&vstr, ca.len);
+    memcpy(vstr.buf, ca.buf, ca.len);
+    if (ussl_is_pem((const uint8_t *)vstr.buf, vstr.len)) {
+        int32_t der_len = ussl_pem_to_der((uint8_t *)vstr.buf, vstr.len);
+        if (der_len <= 0) {
+            vstr_clear(&vstr);
+            mp_raise_ValueError(MP_ERROR_TEXT("invalid cert: bad PEM"));
+        }
+        vstr.len = der_len;
+    }
+    self->cadata = mp_obj_new_bytes_from_vstr(&vstr);
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_KW(ussl_context_load_verify_locations_obj, 1, ussl_context_load_verify_locations);
+
+static mp_obj_t ussl_context_get_ciphers(mp_obj_t self_in) {
+    (void)self_in;
+    mp_obj_t name = mp_obj_new_str(ussl_cipher_name, sizeof(ussl_cipher_name) - 1);
+    return mp_obj_new_list(1, &name);
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(ussl_context_get_ciphers_obj, ussl_context_get_ciphers);
+
+// set_ciphers(list of names): only the suites the engine has are accepted.
+static mp_obj_t ussl_context_set_ciphers(mp_obj_t self_in, mp_obj_t ciphers) {
+    (void)self_in;
+    if (!mp_obj_is_type(ciphers, &mp_type_list) && !mp_obj_is_type(ciphers, &mp_type_tuple)) {
+        mp_raise_TypeError(MP_ERROR_TEXT("ciphers must be a list of str"));
+    }
+    size_t len;
+    mp_obj_t *items;
+    mp_obj_get_array(ciphers, &len, &items);
+    if (len == 0) {
+        mp_raise_ValueError(MP_ERROR_TEXT("no cipher suite given"));
+    }
+    for (size_t i = 0; i < len; i++) {
+        if (!mp_obj_is_str(items[i])) {
+            mp_raise_TypeError(MP_ERROR_TEXT("ciphers must be a list of str"));
+        }
+        size_t n;
+        const char *name = mp_obj_str_get_data(items[i], &n);
+        if (n != sizeof(ussl_cipher_name) - 1 || memcmp(name, ussl_cipher_name, n) != 0) {
+            mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("unsupported cipher suite: %s"),
+                mp_obj_str_get_str(items[i]));
+        }
+    }
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(ussl_context_set_ciphers_obj, ussl_context_set_ciphers);
+
+static mp_obj_t ussl_context_wrap_socket(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args) {
+    enum { ARG_server_side, ARG_do_handshake_on_connect, ARG_server_hostname };
+    static const mp_arg_t allowed_args[] = {
+        { MP_QSTR_server_side, MP_ARG_KW_ONLY | MP_ARG_BOOL, {.u_bool = false} },
+        { MP_QSTR_do_handshake_on_connect, MP_ARG_KW_ONLY | MP_ARG_BOOL, {.u_bool = true} },
+        { MP_QSTR_server_hostname, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
+    };
+    ussl_context_obj_t *self = MP_OBJ_TO_PTR(pos_args[0]);
+    mp_obj_t sock = pos_args[1];
+    mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
+    mp_arg_parse_all(n_args - 2, pos_args + 2, kw_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
+
+    // Check every argument before allocating anything.
+    if (!ussl_is_stream(sock)) {
+        mp_raise_TypeError(MP_ERROR_TEXT("sock must be a stream (socket) object"));
+    }
+    if (args[ARG_server_side].u_bool || self->protocol == USSL_PROTOCOL_TLS_SERVER) {
+        ussl_raise_no_server();
+    }
+    size_t sni_len;
+    const char *sni = ussl_get_sni(args[ARG_server_hostname].u_obj, &sni_len);
+    mp_buffer_info_t ca = { .buf = NULL, .len = 0 };
+    if (self->cadata != mp_const_none) {
+        mp_get_buffer_raise(self->cadata, &ca, MP_BUFFER_READ);
+    }
+    if (self->verify_mode == USSL_CERT_REQUIRED) {
+        if (ca.len == 0) {
+            static const char msg[] = "CERT_REQUIRED: no CA to verify the server against; "
+                "call load_verify_locations(cadata=...) or set verify_mode = CERT_NONE";
+            mp_obj_t eargs[2] = {
+                MP_OBJ_NEW_SMALL_INT(MP_EINVAL),
+                mp_obj_new_str(msg, sizeof(msg) - 1),
+            };
+            nlr_raise(mp_obj_new_exception_args(&mp_type_OSError, 2, eargs));
+        }
+        if (sni == NULL) {
+            mp_raise_ValueError(MP_ERROR_TEXT("CERT_REQUIRED requires server_hostname"));
+        }
+    }
+    return ussl_socket_new(sock, sni, sni_len, &ca, self->verify_mode, args[ARG_do_handshake_on_connect].u_bool);
+}
+static MP_DEFINE_CONST_FUN_OBJ_KW(ussl_context_wrap_socket_obj, 2, ussl_context_wrap_socket);
+
+static const mp_rom_map_elem_t ussl_context_locals_dict_table[] = {
+    { MP_ROM_QSTR(MP_QSTR_load_verify_locations), MP_ROM_PTR(&ussl_context_load_verify_locations_obj) },
+    { MP_ROM_QSTR(MP_QSTR_get_ciphers), MP_ROM_PTR(&ussl_context_get_ciphers_obj) },
+    { MP_ROM_QSTR(MP_QSTR_set_ciphers), MP_ROM_PTR(&ussl_context_set_ciphers_obj) },
+    { MP_ROM_QSTR(MP_QSTR_wrap_socket), MP_ROM_PTR(&ussl_context_wrap_socket_obj) },
+};
+static MP_DEFINE_CONST_DICT(ussl_context_locals_dict, ussl_context_locals_dict_table);
+
+static MP_DEFINE_CONST_OBJ_TYPE(
+    ussl_context_type,
+    MP_QSTR_SSLContext,
+    MP_TYPE_FLAG_NONE,
+    make_new, ussl_context_make_new,
+    attr, ussl_context_attr,
+    locals_dict, &ussl_context_locals_dict
+    );
 
 /******************************************************************************/
 // SSL socket: stream protocol
@@ -695,6 +912,66 @@ static mp_obj_t ussl_sock_write_meth(size_t n_args, const mp_obj_t *args) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(ussl_sock_write_meth_obj, 2, 4, ussl_sock_write_meth);
 
+// Socket-style names over the same stream paths: recv = read1 (at most n, one engine read),
+// send = write1 (one write), sendall = write (everything).
+static mp_obj_t ussl_sock_recv_meth(size_t n_args, const mp_obj_t *args) {
+    return ussl_call_stream(&mp_stream_read1_obj.base, n_args, args);
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(ussl_sock_recv_meth_obj, 2, 2, ussl_sock_recv_meth);
+
+static mp_obj_t ussl_sock_send_meth(mp_obj_t self_in, mp_obj_t buf) {
+    mp_obj_t args[2] = { self_in, buf };
+    return ussl_call_stream(&mp_stream_write1_obj.base, 2, args);
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(ussl_sock_send_meth_obj, ussl_sock_send_meth);
+
+static mp_obj_t ussl_sock_sendall_meth(mp_obj_t self_in, mp_obj_t buf) {
+    mp_obj_t args[2] = { self_in, buf };
+    return ussl_call_stream(&mp_stream_write_obj.base, 2, args);
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(ussl_sock_sendall_meth_obj, ussl_sock_sendall_meth);
+
+// recv_into(buf[, n]): like a socket, returns after the first bytes (readinto fills the
+// whole buffer); 0 at the end of the stream, None when a non-blocking socket would block.
+static mp_obj_t ussl_sock_recv_into_meth(size_t n_args, const mp_obj_t *args) {
+    mp_buffer_info_t bufinfo;
+    mp_get_buffer_raise(args[1], &bufinfo, MP_BUFFER_WRITE);
+    size_t len = bufinfo.len;
+    if (n_args > 2) {
+        mp_int_t n = mp_obj_get_int(args[2]);
+        if (n < 0) {
+            mp_raise_ValueError(MP_ERROR_TEXT("negative buffersize in recv_into"));
+        }
+        if ((size_t)n < len) {
+            len = n;
+        }
+    }
+    int err = 0;
+    mp_uint_t out = mp_stream_rw(args[0], bufinfo.buf, len, &err, MP_STREAM_RW_READ | MP_STREAM_RW_ONCE);
+    if (err != 0) {
+        if (mp_is_nonblocking_error(err)) {
+            return mp_const_none;
+        }
+        ussl_raise(err);
+    }
+    return MP_OBJ_NEW_SMALL_INT(out);
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(ussl_sock_recv_into_meth_obj, 2, 3, ussl_sock_recv_into_meth);
+
+// cipher(): (suite, protocol version) as upstream's tls module, once the handshake is done, else None.
+static mp_obj_t ussl_sock_cipher(mp_obj_t self_in) {
+    ussl_socket_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    if (self->sock == MP_OBJ_NULL || !self->handshake_done) {
+        return mp_const_none;
+    }
+    mp_obj_t items[2] = {
+        mp_obj_new_str(ussl_cipher_name, sizeof(ussl_cipher_name) - 1),
+        mp_obj_new_str("TLSv1.3", 7),
+    };
+    return mp_obj_new_tuple(2, items);
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(ussl_sock_cipher_obj, ussl_sock_cipher);
+
 static mp_obj_t ussl_sock_do_handshake(mp_obj_t self_in) {
     ussl_socket_obj_t *self = MP_OBJ_TO_PTR(self_in);
     int err = ussl_ensure_handshake(self);
@@ -743,6 +1020,11 @@ static const mp_rom_map_elem_t ussl_socket_locals_dict_table[] = {
     { MP_ROM_QSTR(MP_QSTR_readinto), MP_ROM_PTR(&ussl_sock_readinto_meth_obj) },
     { MP_ROM_QSTR(MP_QSTR_readline), MP_ROM_PTR(&ussl_sock_readline_meth_obj) },
     { MP_ROM_QSTR(MP_QSTR_write), MP_ROM_PTR(&ussl_sock_write_meth_obj) },
+    { MP_ROM_QSTR(MP_QSTR_recv), MP_ROM_PTR(&ussl_sock_recv_meth_obj) },
+    { MP_ROM_QSTR(MP_QSTR_recv_into), MP_ROM_PTR(&ussl_sock_recv_into_meth_obj) },
+    { MP_ROM_QSTR(MP_QSTR_send), MP_ROM_PTR(&ussl_sock_send_meth_obj) },
+    { MP_ROM_QSTR(MP_QSTR_sendall), MP_ROM_PTR(&ussl_sock_sendall_meth_obj) },
+    { MP_ROM_QSTR(MP_QSTR_cipher), MP_ROM_PTR(&ussl_sock_cipher_obj) },
     { MP_ROM_QSTR(MP_QSTR_close), MP_ROM_PTR(&mp_stream_close_obj) },
     { MP_ROM_QSTR(MP_QSTR___del__), MP_ROM_PTR(&ussl_sock_del_obj) },
     { MP_ROM_QSTR(MP_QSTR___enter__), MP_ROM_PTR(&mp_identity_obj) },
@@ -774,6 +1056,9 @@ static const mp_rom_map_elem_t ussl_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR_ussl) },
     { MP_ROM_QSTR(MP_QSTR_wrap_socket), MP_ROM_PTR(&ussl_wrap_socket_obj) },
     { MP_ROM_QSTR(MP_QSTR_SSLSocket), MP_ROM_PTR(&ussl_socket_type) },
+    { MP_ROM_QSTR(MP_QSTR_SSLContext), MP_ROM_PTR(&ussl_context_type) },
+    { MP_ROM_QSTR(MP_QSTR_PROTOCOL_TLS_CLIENT), MP_ROM_INT(USSL_PROTOCOL_TLS_CLIENT) },
+    { MP_ROM_QSTR(MP_QSTR_PROTOCOL_TLS_SERVER), MP_ROM_INT(USSL_PROTOCOL_TLS_SERVER) },
     { MP_ROM_QSTR(MP_QSTR_CERT_NONE), MP_ROM_INT(USSL_CERT_NONE) },
     { MP_ROM_QSTR(MP_QSTR_CERT_OPTIONAL), MP_ROM_INT(USSL_CERT_OPTIONAL) },
     { MP_ROM_QSTR(MP_QSTR_CERT_REQUIRED), MP_ROM_INT(USSL_CERT_REQUIRED) },
