@@ -14,7 +14,7 @@ use embedded_tls::{MaxFragmentLength, TlsConfig, TlsConnection, TlsContext, TlsE
 use crate::error::{self, Stage};
 use crate::io::{Io, Phase};
 use crate::provider::{CaVerifier, EngineProvider, Suite};
-use crate::rng::EngineRng;
+use crate::rng;
 use crate::transport::Transport;
 
 /// Longest server name accepted (SNI + hostname check).
@@ -25,7 +25,8 @@ pub struct Params {
     pub server_name: heapless::String<MAX_SERVER_NAME>,
     /// Trust anchor (DER) in caller memory; `Some` turns verification on.
     pub ca: Option<&'static [u8]>,
-    pub rng: EngineRng,
+    /// Seeds the handshake's generator (built only when the handshake starts).
+    pub seed: rng::Seed,
     /// Asked of the server when the receive buffer cannot hold a full 16 KiB record.
     pub max_fragment: Option<MaxFragmentLength>,
 }
@@ -50,56 +51,74 @@ async fn wait_until(f: impl Fn() -> bool) {
     poll_fn(|_| if f() { Poll::Ready(()) } else { Poll::Pending }).await
 }
 
-pub async fn drive(io: &'static Io, rx: &'static mut [u8], tx: &'static mut [u8], params: Params) {
-    let Params { server_name, ca, rng, max_fragment } = params;
-    let mut config = TlsConfig::new();
-    if !server_name.is_empty() {
-        config = config.with_server_name(server_name.as_str());
-    }
-    if let Some(m) = max_fragment {
-        config = config.with_max_fragment_length(m);
-    }
-    let provider = EngineProvider { rng, verifier: ca.map(|ca| CaVerifier::new(ca, io)) };
+#[allow(clippy::manual_async_fn)] // deliberate, see below
+pub fn drive(
+    io: &'static Io,
+    rx: &'static mut [u8],
+    tx: &'static mut [u8],
+    params: Params,
+) -> impl Future<Output = ()> {
+    // An `async move` block rather than an `async fn`: the latter moves its arguments into
+    // a second copy inside the future.
+    async move {
+        let mut conn: Conn = TlsConnection::new(Transport::new(io), rx, tx);
+        // Size matters (the future is the bulk of the per-connection memory): the config and
+        // the provider (with the verifier's certificate buffer) are handshake-only locals in
+        // this block, the provider goes to embedded-tls by reference (see `EngineProvider`),
+        // and the parameters are used in place rather than moved into copies.
+        let opened = {
+            let mut config = TlsConfig::new();
+            if !params.server_name.is_empty() {
+                config = config.with_server_name(params.server_name.as_str());
+            }
+            if let Some(m) = params.max_fragment {
+                config = config.with_max_fragment_length(m);
+            }
+            let mut provider = EngineProvider {
+                rng: rng::from_seed(params.seed),
+                verifier: params.ca.map(|ca| CaVerifier::new(ca, io)),
+            };
+            conn.open(TlsContext::new(&config, &mut provider)).await
+        };
+        if let Err(e) = opened {
+            fail(io, e, Stage::Handshake);
+            return;
+        }
+        io.set_phase(Phase::Established);
 
-    let mut conn: Conn = TlsConnection::new(Transport::new(io), rx, tx);
-    if let Err(e) = conn.open(TlsContext::new(&config, provider)).await {
-        fail(io, e, Stage::Handshake);
-        return;
-    }
-    io.set_phase(Phase::Established);
-
-    let outcome = {
-        let (reader, writer) = conn.split();
-        let mut r = pin!(reader_loop(io, reader));
-        let mut w = pin!(writer_loop(io, writer));
-        let mut reader_done = false;
-        poll_fn(|cx| {
-            if !reader_done {
-                if let Poll::Ready(Err(e)) = r.as_mut().poll(cx) {
-                    reader_done = true;
-                    if let TlsError::ConnectionClosed = e {
-                        // close_notify: reads end; the writer lives on until ussl_close.
-                        io.peer_closed.set(true);
-                        io.bump();
-                    } else {
-                        return Poll::Ready(Err(e));
+        let outcome = {
+            let (reader, writer) = conn.split();
+            let mut r = pin!(reader_loop(io, reader));
+            let mut w = pin!(writer_loop(io, writer));
+            let mut reader_done = false;
+            poll_fn(|cx| {
+                if !reader_done {
+                    if let Poll::Ready(Err(e)) = r.as_mut().poll(cx) {
+                        reader_done = true;
+                        if let TlsError::ConnectionClosed = e {
+                            // close_notify: reads end; the writer lives on until ussl_close.
+                            io.peer_closed.set(true);
+                            io.bump();
+                        } else {
+                            return Poll::Ready(Err(e));
+                        }
                     }
                 }
-            }
-            w.as_mut().poll(cx)
-        })
-        .await
-    };
+                w.as_mut().poll(cx)
+            })
+            .await
+        };
 
-    match outcome {
-        Err(e) => fail(io, e, Stage::Data),
-        Ok(()) => {
-            // Close requested and every accepted byte sent. After the peer's close_notify
-            // embedded-tls considers the connection closed: nothing more to send then.
-            if !io.peer_closed.get() {
-                let _ = conn.close().await;
+        match outcome {
+            Err(e) => fail(io, e, Stage::Data),
+            Ok(()) => {
+                // Close requested and every accepted byte sent. After the peer's close_notify
+                // embedded-tls considers the connection closed: nothing more to send then.
+                if !io.peer_closed.get() {
+                    let _ = conn.close().await;
+                }
+                io.set_phase(Phase::Closed);
             }
-            io.set_phase(Phase::Closed);
         }
     }
 }

@@ -61,6 +61,11 @@ impl TlsVerifier<Suite> for CaVerifier {
     }
 }
 
+/// Lives only for the handshake (a local of the connection task around `open`).
+///
+/// Handed to embedded-tls as `&mut EngineProvider`: `open` takes its context by value and
+/// its future keeps two copies of it, so passing the provider itself (with the verifier's
+/// 2 KiB certificate buffer) by value would cost its size twice more.
 pub struct EngineProvider {
     pub rng: EngineRng,
     pub verifier: Option<CaVerifier>,

@@ -163,7 +163,7 @@ pub unsafe extern "C" fn ussl_client_new(
     } else if mode == USSL_CERT_REQUIRED {
         return USSL_ERR_NO_CA;
     }
-    let Some(rng) = rng::from_platform() else { return USSL_ERR_ENTROPY };
+    let Some(seed) = rng::seed_from_platform() else { return USSL_ERR_ENTROPY };
     let max_fragment = max_fragment(rx_len);
     // Without fragmentation of our writes by embedded-tls, keep our records within the
     // negotiated fragment length.
@@ -171,7 +171,7 @@ pub unsafe extern "C" fn ussl_client_new(
         Some(m) => tx_len.min(fragment_len(m) + TX_OVERHEAD),
         None => tx_len,
     };
-    let params = Params { server_name, ca, rng, max_fragment };
+    let params = Params { server_name, ca, seed, max_fragment };
     // SAFETY: checked size/alignment above; buffer and lifetime contract from the caller.
     let e = unsafe { engine::place(mem.cast(), rx, rx_len, tx, tx_len, tx_used, params) };
     // SAFETY: `e` was just placed.
