@@ -8,12 +8,6 @@ import socket
 import ussl
 
 
-def tcp(port):
-    s = socket.socket()
-    s.connect(socket.getaddrinfo(HOST, port)[0][-1])
-    return s
-
-
 def status(ident):
     ss = ussl.wrap_socket(tcp(PY_TLS_PORT), server_hostname=SERVER_NAME)
     ss.write(b"STATUS " + ident + b"\n")

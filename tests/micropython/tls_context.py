@@ -13,13 +13,6 @@ import ussl
 CIPHER = "TLS_AES_128_GCM_SHA256"
 
 
-def tcp(port):
-    gc.collect()  # the emulated ESP8266 has a 38 KiB heap: keep it unfragmented
-    s = socket.socket()
-    s.connect(socket.getaddrinfo(HOST, port)[0][-1])
-    return s
-
-
 def try_call(label, f, *args, **kw):
     try:
         r = f(*args, **kw)

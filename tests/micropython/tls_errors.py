@@ -9,12 +9,6 @@ import socket
 import ussl
 
 
-def tcp(port):
-    s = socket.socket()
-    s.connect(socket.getaddrinfo(HOST, port)[0][-1])
-    return s
-
-
 def attempt(label, port, **kw):
     s = tcp(port)
     try:

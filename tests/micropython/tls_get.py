@@ -8,12 +8,6 @@ import socket
 import ussl
 
 
-def tcp(port):
-    s = socket.socket()
-    s.connect(socket.getaddrinfo(HOST, port)[0][-1])
-    return s
-
-
 def get(mod=ussl, **kw):
     ss = mod.wrap_socket(tcp(TLS_PORT), server_hostname=SERVER_NAME, **kw)
     n = ss.write(b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n")

@@ -13,12 +13,6 @@ import time
 import ussl
 
 
-def tcp(port):
-    s = socket.socket()
-    s.connect(socket.getaddrinfo(HOST, port)[0][-1])
-    return s
-
-
 s = tcp(PY_TLS_PORT)
 s.setblocking(False)
 ss = ussl.wrap_socket(s, server_hostname=SERVER_NAME, do_handshake=False)

@@ -15,12 +15,6 @@ import socket
 import ussl
 
 
-def tcp(port):
-    s = socket.socket()
-    s.connect(socket.getaddrinfo(HOST, port)[0][-1])
-    return s
-
-
 def get_on(ss):
     ss.write(b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n")
     status = ss.readline()
