@@ -19,11 +19,11 @@ The runner starts real TLS peers on 127.0.0.1 (no mocks):
   HTTP_PORT    a plain-TCP server that answers HTTP (not TLS)
   CLOSE_PORT   a TCP server that reads the ClientHello and closes (mid-handshake EOF)
 
-Scripts get these values (the CA certificates, and tcp(port): a connected plain socket)
-through a generated preamble that is put in front of each script, so they run unchanged
-on the host port and on the emulated board (which has neither files nor sys.argv).
-For manual runs the same values are written
-to <build>/tests-micropython/tls_test_config.py (scripts fall back to importing it).
+Scripts get these values (the CA certificates, and the helpers of
+tests/micropython/support/tls_support.py) through a generated preamble that is put in
+front of each script, so they run unchanged on the host port and on the emulated board
+(which has neither files nor sys.argv). For manual runs the same values are written to
+<build>/tests-micropython/tls_test_config.py (scripts fall back to importing it).
 
 Expected output: NAME.<target>.exp (e.g. tls_verify.board.exp) when it exists, else NAME.exp,
 for behaviour that legitimately differs by port (the emulated ESP8266 refuses certificate
@@ -45,6 +45,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DIR = ROOT / "tests" / "micropython"
+SUPPORT = TEST_DIR / "support" / "tls_support.py"  # shared helpers, put into every preamble
 
 
 def log(msg):
@@ -278,13 +279,7 @@ class Servers:
             f"CA_DER = {ca_der!r}",
             f"OTHER_CA_DER = {other_der!r}",
             f"CA_PEM = {ca_pem!r}",
-            "",
-            "def tcp(port):",
-            "    import gc, socket",
-            "    gc.collect()  # the emulated ESP8266 has a 38 KiB heap: connect on an unfragmented one",
-            "    s = socket.socket()",
-            "    s.connect(socket.getaddrinfo(HOST, port)[0][-1])",
-            "    return s",
+            SUPPORT.read_text(),
             "# ---- end of generated part ----",
             "",
         ])

@@ -8,14 +8,6 @@ import socket
 import ussl
 
 
-def status(ident):
-    ss = ussl.wrap_socket(tcp(PY_TLS_PORT), server_hostname=SERVER_NAME)
-    ss.write(b"STATUS " + ident + b"\n")
-    line = ss.readline()
-    ss.close()
-    return line
-
-
 # Client closes first: the server must see close_notify, not a bare TCP close.
 raw = tcp(PY_TLS_PORT)
 ss = ussl.wrap_socket(raw, server_hostname=SERVER_NAME)

@@ -13,29 +13,6 @@ import ussl
 CIPHER = "TLS_AES_128_GCM_SHA256"
 
 
-def try_call(label, f, *args, **kw):
-    try:
-        r = f(*args, **kw)
-        print(label, "->", r)
-        return r
-    except Exception as e:
-        print(label, type(e).__name__)
-
-
-def os_error(label, e):
-    code = e.args[0]
-    text = e.args[1] if len(e.args) == 2 and isinstance(e.args[1], str) else ""
-    print(label, "OSError", code, e.errno == code, len(text) > 0)
-    return code, text
-
-
-def get_on(ss):
-    ss.write(b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n")
-    status = ss.readline()
-    ss.close()
-    return status
-
-
 # ---- the context object
 print("protocols:", ussl.PROTOCOL_TLS_CLIENT != ussl.PROTOCOL_TLS_SERVER)
 ctx = ussl.SSLContext(ussl.PROTOCOL_TLS_CLIENT)

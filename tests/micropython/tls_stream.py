@@ -13,13 +13,6 @@ def connect():
     return ussl.wrap_socket(tcp(PY_TLS_PORT), server_hostname=SERVER_NAME)
 
 
-def pattern_ok(data, start):
-    for i in range(len(data)):
-        if data[i] != (start + i) % 251:
-            return False
-    return True
-
-
 # Server -> client: 40000 bytes (several TLS records), read in odd-sized pieces.
 ss = connect()
 ss.write(b"DATA d1 40000\n")

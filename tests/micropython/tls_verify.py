@@ -15,13 +15,6 @@ import socket
 import ussl
 
 
-def get_on(ss):
-    ss.write(b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n")
-    status = ss.readline()
-    ss.close()
-    return status
-
-
 def without_numbers(text):
     # The explanation names the port's stack sizes; the .exp keeps only its wording.
     out = ""
