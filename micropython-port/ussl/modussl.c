@@ -85,10 +85,6 @@
 #define USSL_CERT_REQUIRED 2
 #endif
 
-// Engine helper: first PEM block of buf -> DER in place; returns the DER length or < 0.
-// (Declared here as well so the shim builds with headers that predate it.)
-int32_t ussl_pem_to_der(uint8_t *buf, size_t len);
-
 enum { OP_HANDSHAKE, OP_READ, OP_WRITE };
 
 typedef struct _ussl_socket_obj_t {
@@ -404,6 +400,12 @@ static bool ussl_is_pem(const uint8_t *buf, size_t len) {
     return len >= 10 && memcmp(buf, "-----BEGIN", 10) == 0;
 }
 
+// A CA certificate copy, DER or PEM text (e.g. a str read from a .pem file), made DER in
+// place: returns the DER length, <= 0 when the PEM cannot be decoded.
+static int32_t ussl_ca_to_der(uint8_t *buf, size_t len) {
+    return ussl_is_pem(buf, len) ? ussl_pem_to_der(buf, len) : (int32_t)len;
+}
+
 static bool ussl_is_stream(mp_obj_t obj) {
     const mp_obj_type_t *type = mp_obj_get_type(obj);
     if (!MP_OBJ_TYPE_HAS_SLOT(type, protocol)) {
@@ -495,18 +497,13 @@ static mp_obj_t ussl_socket_new(mp_obj_t sock, const char *sni, size_t sni_len,
         o->ca_len = ca.len;
         o->ca = m_new(uint8_t, ca.len);
         memcpy(o->ca, ca.buf, ca.len);
-        if (ussl_is_pem(o->ca, o->ca_len)) {
-            // PEM text (e.g. a str read from a .pem file): convert the copy to DER.
-            int32_t der_len = ussl_pem_to_der(o->ca, o->ca_len);
-            if (der_len <= 0) {
-                ussl_release(o, true);
-                o->sock = MP_OBJ_NULL;
-                ussl_raise(der_len < 0 ? der_len : MP_EINVAL);
-            }
-            o->cfg.ca_len = der_len;
-        } else {
-            o->cfg.ca_len = ca.len;
+        int32_t der_len = ussl_ca_to_der(o->ca, o->ca_len);
+        if (der_len <= 0) {
+            ussl_release(o, true);
+            o->sock = MP_OBJ_NULL;
+            ussl_raise(der_len < 0 ? der_len : MP_EINVAL);
         }
+        o->cfg.ca_len = der_len;
         o->cfg.ca = o->ca;
     }
     o->cfg.verify_mode = cert_reqs;
@@ -669,14 +666,12 @@ static mp_obj_t ussl_context_load_verify_locations(size_t n_args, const mp_obj_t
     vstr_t vstr;
     vstr_init_len(&vstr, ca.len);
     memcpy(vstr.buf, ca.buf, ca.len);
-    if (ussl_is_pem((const uint8_t *)vstr.buf, vstr.len)) {
-        int32_t der_len = ussl_pem_to_der((uint8_t *)vstr.buf, vstr.len);
-        if (der_len <= 0) {
-            vstr_clear(&vstr);
-            mp_raise_ValueError(MP_ERROR_TEXT("invalid cert: bad PEM"));
-        }
-        vstr.len = der_len;
+    int32_t der_len = ussl_ca_to_der((uint8_t *)vstr.buf, vstr.len);
+    if (der_len <= 0) {
+        vstr_clear(&vstr);
+        mp_raise_ValueError(MP_ERROR_TEXT("invalid cert: bad PEM"));
     }
+    vstr.len = der_len;
     self->cadata = mp_obj_new_bytes_from_vstr(&vstr);
     return mp_const_none;
 }
