@@ -32,6 +32,8 @@ where
     record_write_buf: WriteBuffer<'a>,
     decrypted: DecryptedBufferInfo,
     flush_policy: FlushPolicy,
+    // ussl: the server asked for our KeyUpdate; sent before our next record.
+    key_update_requested: AtomicBool,
 }
 
 impl<'a, Socket, CipherSuite> TlsConnection<'a, Socket, CipherSuite>
@@ -66,6 +68,7 @@ where
             record_write_buf: WriteBuffer::new(record_write_buf),
             decrypted: DecryptedBufferInfo::default(),
             flush_policy: FlushPolicy::default(),
+            key_update_requested: AtomicBool::new(false),
         }
     }
 
@@ -138,6 +141,9 @@ where
     /// Returns the number of bytes buffered/written.
     pub async fn write(&mut self, buf: &[u8]) -> Result<usize, TlsError> {
         if self.is_opened() {
+            if *self.key_update_requested.get_mut() {
+                self.flush().await?;
+            }
             if !self
                 .record_write_buf
                 .contains(ClientRecordHeader::ApplicationData)
@@ -176,6 +182,16 @@ where
             if self.flush_policy.flush_transport() {
                 self.flush_transport().await?;
             }
+        }
+        // load + store: the lx106 has no atomic swap, and one task owns both halves.
+        if self.key_update_requested.load(Ordering::Acquire) {
+            self.key_update_requested.store(false, Ordering::Release);
+            send_key_update(
+                &mut self.delegate,
+                &mut self.record_write_buf.reborrow_mut(),
+                self.key_schedule.write_state(),
+            )
+            .await?;
         }
 
         Ok(())
@@ -230,12 +246,19 @@ where
             source_buffer: buf_ptr_range,
             buffer_info: &mut self.decrypted,
             is_open: self.opened.get_mut(),
+            key_update: None,
         };
         decrypt_record(
             self.key_schedule.read_state(),
             record,
             |_key_schedule, record| handler.handle(record),
         )?;
+        if let Some(update) = handler.key_update {
+            self.key_schedule.read_state().update_traffic_secret()?;
+            if update.request_update {
+                *self.key_update_requested.get_mut() = true;
+            }
+        }
 
         Ok(())
     }
@@ -282,6 +305,7 @@ where
         let (wks, rks) = self.key_schedule.as_split();
 
         let reader = TlsReader {
+            key_update_requested: &self.key_update_requested,
             opened: &self.opened,
             delegate: self.delegate.clone(),
             key_schedule: rks,
@@ -289,6 +313,7 @@ where
             decrypted: &mut self.decrypted,
         };
         let writer = TlsWriter {
+            key_update_requested: &self.key_update_requested,
             opened: &self.opened,
             delegate: self.delegate.clone(),
             key_schedule: wks,
@@ -351,6 +376,7 @@ where
     CipherSuite: TlsCipherSuite + 'static,
 {
     opened: &'a AtomicBool,
+    key_update_requested: &'a AtomicBool,
     delegate: Socket,
     key_schedule: &'a mut ReadKeySchedule<CipherSuite>,
     record_reader: RecordReaderBorrowMut<'a>,
@@ -400,15 +426,24 @@ where
             source_buffer: buf_ptr_range,
             buffer_info: self.decrypted,
             is_open: &mut opened,
+            key_update: None,
         };
         let result = decrypt_record(self.key_schedule, record, |_key_schedule, record| {
             handler.handle(record)
         });
+        let key_update = handler.key_update;
 
         if !opened {
             self.opened.store(false, Ordering::Release);
         }
-        result
+        result?;
+        if let Some(update) = key_update {
+            self.key_schedule.update_traffic_secret()?;
+            if update.request_update {
+                self.key_update_requested.store(true, Ordering::Release);
+            }
+        }
+        Ok(())
     }
 }
 
@@ -417,6 +452,7 @@ where
     CipherSuite: TlsCipherSuite + 'static,
 {
     opened: &'a AtomicBool,
+    key_update_requested: &'a AtomicBool,
     delegate: Socket,
     key_schedule: &'a mut WriteKeySchedule<CipherSuite>,
     record_write_buf: WriteBufferBorrowMut<'a>,
@@ -499,6 +535,9 @@ where
 {
     async fn write(&mut self, buf: &[u8]) -> Result<usize, Self::Error> {
         if self.opened.load(Ordering::Acquire) {
+            if self.key_update_requested.load(Ordering::Acquire) {
+                self.flush().await?;
+            }
             if !self
                 .record_write_buf
                 .contains(ClientRecordHeader::ApplicationData)
@@ -535,7 +574,53 @@ where
                 self.flush_transport().await?;
             }
         }
+        // load + store: the lx106 has no atomic swap, and one task owns both halves.
+        if self.key_update_requested.load(Ordering::Acquire) {
+            self.key_update_requested.store(false, Ordering::Release);
+            send_key_update(
+                &mut self.delegate,
+                &mut self.record_write_buf,
+                self.key_schedule,
+            )
+            .await?;
+        }
 
         Ok(())
     }
+}
+
+impl<Socket, CipherSuite> TlsWriter<'_, Socket, CipherSuite>
+where
+    CipherSuite: TlsCipherSuite + 'static,
+{
+    /// ussl: the server asked for a KeyUpdate that goes out with the next flush or write.
+    pub fn key_update_pending(&self) -> bool {
+        self.key_update_requested.load(Ordering::Acquire)
+    }
+}
+
+/// ussl: sends KeyUpdate(update_not_requested) under the current key, then moves this
+/// side to the next traffic secret (RFC 8446 section 4.6.3). The buffer must be empty.
+async fn send_key_update<Socket, CipherSuite>(
+    delegate: &mut Socket,
+    buf: &mut WriteBufferBorrowMut<'_>,
+    key_schedule: &mut WriteKeySchedule<CipherSuite>,
+) -> Result<(), TlsError>
+where
+    Socket: AsyncWrite,
+    CipherSuite: TlsCipherSuite + 'static,
+{
+    // handshake type 24, length 1, update_not_requested
+    const KEY_UPDATE: [u8; 5] = [24, 0, 0, 1, 0];
+    buf.start_record(ClientRecordHeader::Handshake(true))?;
+    if buf.append(&KEY_UPDATE) != KEY_UPDATE.len() {
+        return Err(TlsError::InsufficientSpace);
+    }
+    let slice = buf.close_record(key_schedule)?;
+    delegate
+        .write_all(slice)
+        .await
+        .map_err(|e| TlsError::Io(e.kind()))?;
+    key_schedule.update_traffic_secret()?;
+    delegate.flush().await.map_err(|e| TlsError::Io(e.kind()))
 }

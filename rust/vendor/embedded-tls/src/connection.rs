@@ -12,7 +12,6 @@ use crate::{
 use core::fmt::Debug;
 use digest::Digest;
 use embedded_io::Error as _;
-use embedded_io::{Read as BlockingRead, Write as BlockingWrite};
 use embedded_io_async::{Read as AsyncRead, Write as AsyncWrite};
 
 use crate::application_data::ApplicationData;
@@ -54,12 +53,14 @@ where
             .iter()
             .enumerate()
             .rfind(|(_, b)| **b != 0);
-        if let Some((index, _)) = padding {
-            app_data.truncate(index + 1);
+        // ussl: a record of nothing but zeros has no content type (0.19.0 panicked on an
+        // empty one).
+        let Some((index, &last)) = padding else {
+            return Err(TlsError::InvalidRecord);
         };
+        app_data.truncate(index + 1);
 
-        let content_type =
-            ContentType::of(*app_data.as_slice().last().unwrap()).ok_or(TlsError::InvalidRecord)?;
+        let content_type = ContentType::of(last).ok_or(TlsError::InvalidRecord)?;
 
         trace!("Decrypting: content type = {:?}", content_type);
 
@@ -88,6 +89,10 @@ where
         key_schedule.increment_counter();
     } else {
         trace!("Not decrypting: content_type = {:?}", record.content_type());
+        // ussl: once keys are in use, handshake messages arrive only encrypted.
+        if let ServerRecord::Handshake(_) = record {
+            return Err(TlsError::InvalidRecord);
+        }
         cb(key_schedule, record)?;
     }
     Ok(())
@@ -135,6 +140,24 @@ where
     traffic_hash: Option<CipherSuite::Hash>,
     secret: Option<EphemeralSecret>,
     certificate_request: Option<CertificateRequest>,
+    // ussl: which server message may come next (RFC 8446 section 4.4.1 order).
+    expect: Expect,
+    // ussl: the server accepted our PSK: no Certificate/CertificateVerify follow.
+    psk_selected: bool,
+}
+
+/// ussl: the server's encrypted flight must arrive in this order. 0.19.0 accepted any
+/// order, so a Finished without Certificate/CertificateVerify skipped verification.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+enum Expect {
+    EncryptedExtensions,
+    /// CertificateRequest or Certificate (certificate-based handshake).
+    Certificate,
+    CertificateVerify,
+    Finished,
+    /// After the server's Finished nothing may follow in the same record.
+    Done,
 }
 
 impl<CipherSuite> Handshake<CipherSuite>
@@ -146,6 +169,8 @@ where
             traffic_hash: None,
             secret: None,
             certificate_request: None,
+            expect: Expect::EncryptedExtensions,
+            psk_selected: false,
         }
     }
 }
@@ -231,111 +256,6 @@ impl<'a> State {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    pub fn process_blocking<'v, Transport, Provider>(
-        self,
-        transport: &mut Transport,
-        handshake: &mut Handshake<Provider::CipherSuite>,
-        record_reader: &mut RecordReader<'_>,
-        tx_buf: &mut WriteBuffer,
-        key_schedule: &mut KeySchedule<Provider::CipherSuite>,
-        config: &TlsConfig<'a>,
-        crypto_provider: &mut Provider,
-    ) -> Result<State, TlsError>
-    where
-        Transport: BlockingRead + BlockingWrite + 'a,
-        Provider: CryptoProvider,
-    {
-        match self {
-            State::ClientHello => {
-                let (state, tx) =
-                    client_hello(key_schedule, config, crypto_provider, tx_buf, handshake)?;
-
-                respond_blocking(tx, transport, key_schedule)?;
-
-                Ok(state)
-            }
-            State::ServerHello => {
-                let record = record_reader.read_blocking(transport, key_schedule.read_state())?;
-
-                let result = process_server_hello(handshake, key_schedule, record);
-
-                handle_processing_error_blocking(result, transport, key_schedule, tx_buf)
-            }
-            State::ServerVerify => {
-                let record = record_reader.read_blocking(transport, key_schedule.read_state())?;
-
-                let result =
-                    process_server_verify(handshake, key_schedule, crypto_provider, record);
-
-                handle_processing_error_blocking(result, transport, key_schedule, tx_buf)
-            }
-            State::ClientCert => {
-                let (state, tx) = client_cert(handshake, key_schedule, crypto_provider, tx_buf)?;
-
-                respond_blocking(tx, transport, key_schedule)?;
-
-                Ok(state)
-            }
-            State::ClientCertVerify => {
-                let (result, tx) = client_cert_verify(key_schedule, crypto_provider, tx_buf)?;
-
-                respond_blocking(tx, transport, key_schedule)?;
-
-                result
-            }
-            State::ClientFinished => {
-                let tx = client_finished(key_schedule, tx_buf)?;
-
-                respond_blocking(tx, transport, key_schedule)?;
-
-                client_finished_finalize(key_schedule, handshake)
-            }
-            State::ApplicationData => Ok(State::ApplicationData),
-        }
-    }
-}
-
-fn handle_processing_error_blocking<CipherSuite>(
-    result: Result<State, TlsError>,
-    transport: &mut impl BlockingWrite,
-    key_schedule: &mut KeySchedule<CipherSuite>,
-    tx_buf: &mut WriteBuffer,
-) -> Result<State, TlsError>
-where
-    CipherSuite: TlsCipherSuite,
-{
-    if let Err(TlsError::AbortHandshake(level, description)) = result {
-        let (write_key_schedule, read_key_schedule) = key_schedule.as_split();
-        let tx = tx_buf.write_record(
-            &ClientRecord::Alert(Alert { level, description }, false),
-            write_key_schedule,
-            Some(read_key_schedule),
-        )?;
-
-        respond_blocking(tx, transport, key_schedule)?;
-    }
-
-    result
-}
-
-fn respond_blocking<CipherSuite>(
-    tx: &[u8],
-    transport: &mut impl BlockingWrite,
-    key_schedule: &mut KeySchedule<CipherSuite>,
-) -> Result<(), TlsError>
-where
-    CipherSuite: TlsCipherSuite,
-{
-    transport
-        .write_all(tx)
-        .map_err(|e| TlsError::Io(e.kind()))?;
-
-    key_schedule.write_state().increment_counter();
-
-    transport.flush().map_err(|e| TlsError::Io(e.kind()))?;
-
-    Ok(())
 }
 
 async fn handle_processing_error<CipherSuite>(
@@ -419,6 +339,10 @@ where
         ServerRecord::Handshake(server_handshake) => match server_handshake {
             ServerHandshake::ServerHello(server_hello) => {
                 trace!("********* ServerHello");
+                if server_hello.cipher_suite() != CipherSuite::CODE_POINT {
+                    return Err(TlsError::InvalidCipherSuite);
+                }
+                handshake.psk_selected = server_hello.psk_selected();
                 let secret = handshake.secret.take().ok_or(TlsError::InvalidHandshake)?;
                 let shared = server_hello
                     .calculate_shared_secret(&secret)
@@ -448,9 +372,23 @@ where
     decrypt_record(key_schedule.read_state(), record, |key_schedule, record| {
         match record {
             ServerRecord::Handshake(server_handshake) => {
+                let expect = handshake.expect;
                 match server_handshake {
-                    ServerHandshake::EncryptedExtensions(_) => {}
+                    ServerHandshake::EncryptedExtensions(_) => {
+                        if expect != Expect::EncryptedExtensions {
+                            return Err(TlsError::InvalidHandshake);
+                        }
+                        handshake.expect = if handshake.psk_selected {
+                            Expect::Finished
+                        } else {
+                            Expect::Certificate
+                        };
+                    }
                     ServerHandshake::Certificate(certificate) => {
+                        if expect != Expect::Certificate {
+                            return Err(TlsError::InvalidHandshake);
+                        }
+                        handshake.expect = Expect::CertificateVerify;
                         let transcript = key_schedule.transcript_hash();
                         if let Ok(verifier) = crypto_provider.verifier() {
                             verifier.verify_certificate(transcript, certificate)?;
@@ -460,6 +398,10 @@ where
                         }
                     }
                     ServerHandshake::CertificateVerify(verify) => {
+                        if expect != Expect::CertificateVerify {
+                            return Err(TlsError::InvalidHandshake);
+                        }
+                        handshake.expect = Expect::Finished;
                         if let Ok(verifier) = crypto_provider.verifier() {
                             verifier.verify_signature(verify)?;
                             debug!("Signature verified!");
@@ -468,9 +410,17 @@ where
                         }
                     }
                     ServerHandshake::CertificateRequest(request) => {
+                        if expect != Expect::Certificate || handshake.certificate_request.is_some()
+                        {
+                            return Err(TlsError::InvalidHandshake);
+                        }
                         handshake.certificate_request.replace(request.try_into()?);
                     }
                     ServerHandshake::Finished(finished) => {
+                        if expect != Expect::Finished {
+                            return Err(TlsError::InvalidHandshake);
+                        }
+                        handshake.expect = Expect::Done;
                         if !key_schedule.verify_server_finished(&finished)? {
                             warn!("Server signature verification failed");
                             return Err(TlsError::InvalidSignature);

@@ -191,6 +191,28 @@ where
     pub fn increment_counter(&mut self) {
         self.counter = unwrap!(self.counter.checked_add(1));
     }
+
+    // ussl: KeyUpdate (RFC 8446 section 7.2): the next generation of this direction's
+    // traffic secret, then fresh key, IV and sequence number.
+    fn update_traffic_secret(&mut self) -> Result<(), TlsError> {
+        let next = self
+            .traffic_secret
+            .make_expanded_hkdf_label::<HashOutputSize<CipherSuite>>(
+                b"traffic upd",
+                ContextType::None,
+            )?;
+        let traffic_secret =
+            Hkdf::<CipherSuite>::from_prk(&next).map_err(|_| TlsError::InternalError)?;
+        self.traffic_secret.replace(traffic_secret);
+        self.key = self
+            .traffic_secret
+            .make_expanded_hkdf_label(b"key", ContextType::None)?;
+        self.iv = self
+            .traffic_secret
+            .make_expanded_hkdf_label(b"iv", ContextType::None)?;
+        self.counter = 0;
+        Ok(())
+    }
 }
 
 enum ContextType<CipherSuite>
@@ -420,6 +442,11 @@ where
         self.state.get_nonce()
     }
 
+    // ussl: KeyUpdate, sending side.
+    pub(crate) fn update_traffic_secret(&mut self) -> Result<(), TlsError> {
+        self.state.update_traffic_secret()
+    }
+
     pub fn create_psk_binder(
         &self,
         transcript_hash: &CipherSuite::Hash,
@@ -465,6 +492,11 @@ where
 
     pub(crate) fn get_nonce(&self) -> Result<IvArray<CipherSuite>, TlsError> {
         self.state.get_nonce()
+    }
+
+    // ussl: KeyUpdate, receiving side.
+    pub(crate) fn update_traffic_secret(&mut self) -> Result<(), TlsError> {
+        self.state.update_traffic_secret()
     }
 
     pub fn verify_server_finished(

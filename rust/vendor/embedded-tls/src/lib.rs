@@ -54,7 +54,7 @@ pub(crate) mod fmt;
 use parse_buffer::ParseError;
 pub mod alert;
 mod application_data;
-pub mod blocking;
+// ussl: the blocking API is not used by the project and was dropped from this copy.
 mod buffer;
 mod change_cipher_spec;
 mod cipher_suites;

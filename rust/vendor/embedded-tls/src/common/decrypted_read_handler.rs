@@ -2,13 +2,16 @@ use core::ops::Range;
 
 use crate::{
     TlsError, alert::AlertDescription, common::decrypted_buffer_info::DecryptedBufferInfo,
-    config::TlsCipherSuite, handshake::ServerHandshake, record::ServerRecord,
+    config::TlsCipherSuite, handshake::ServerHandshake, handshake::key_update::KeyUpdate,
+    record::ServerRecord,
 };
 
 pub struct DecryptedReadHandler<'a> {
     pub source_buffer: Range<*const u8>,
     pub buffer_info: &'a mut DecryptedBufferInfo,
     pub is_open: &'a mut bool,
+    /// ussl: a KeyUpdate ended the record; the caller switches keys after decryption.
+    pub key_update: Option<KeyUpdate>,
 }
 
 impl DecryptedReadHandler<'_> {
@@ -16,6 +19,10 @@ impl DecryptedReadHandler<'_> {
         &mut self,
         record: ServerRecord<'_, CipherSuite>,
     ) -> Result<(), TlsError> {
+        // ussl: a KeyUpdate must be the last message of its record (RFC 8446 section 5.1).
+        if self.key_update.is_some() {
+            return Err(TlsError::InvalidHandshake);
+        }
         match record {
             ServerRecord::ApplicationData(data) => {
                 let slice = data.data.as_slice();
@@ -46,19 +53,24 @@ impl DecryptedReadHandler<'_> {
                     *self.is_open = false;
                     Err(TlsError::ConnectionClosed)
                 } else {
-                    Err(TlsError::InternalError)
+                    // ussl: report the peer's alert (0.19.0 said InternalError).
+                    Err(TlsError::HandshakeAborted(alert.level, alert.description))
                 }
             }
-            ServerRecord::ChangeCipherSpec(_) => Err(TlsError::InternalError),
+            ServerRecord::ChangeCipherSpec(_) => Err(TlsError::InvalidRecord),
             ServerRecord::Handshake(ServerHandshake::NewSessionTicket(_)) => {
                 // TODO: we should validate extensions and abort. We can do this automatically
                 // as long as the connection is unsplit, however, split connections must be aborted
                 // by the user.
                 Ok(())
             }
-            ServerRecord::Handshake(_) => {
-                unimplemented!()
+            ServerRecord::Handshake(ServerHandshake::KeyUpdate(update)) => {
+                self.key_update = Some(update);
+                Ok(())
             }
+            // ussl: 0.19.0 reached unimplemented!() here (a server could abort the client).
+            // Post-handshake authentication is not offered, so anything else is unexpected.
+            ServerRecord::Handshake(_) => Err(TlsError::InvalidHandshake),
         }
     }
 }

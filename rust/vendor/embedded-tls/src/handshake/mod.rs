@@ -22,6 +22,7 @@ pub mod certificate_verify;
 pub mod client_hello;
 pub mod encrypted_extensions;
 pub mod finished;
+pub mod key_update;
 pub mod new_session_ticket;
 pub mod server_hello;
 
@@ -135,6 +136,7 @@ pub enum ServerHandshake<'a, CipherSuite: TlsCipherSuite> {
     CertificateRequest(CertificateRequestRef<'a>),
     CertificateVerify(CertificateVerifyRef<'a>),
     Finished(Finished<HashOutputSize<CipherSuite>>),
+    KeyUpdate(key_update::KeyUpdate),
 }
 
 impl<CipherSuite: TlsCipherSuite> ServerHandshake<'_, CipherSuite> {
@@ -148,6 +150,7 @@ impl<CipherSuite: TlsCipherSuite> ServerHandshake<'_, CipherSuite> {
             ServerHandshake::CertificateRequest(_) => HandshakeType::CertificateRequest,
             ServerHandshake::CertificateVerify(_) => HandshakeType::CertificateVerify,
             ServerHandshake::Finished(_) => HandshakeType::Finished,
+            ServerHandshake::KeyUpdate(_) => HandshakeType::KeyUpdate,
         }
     }
 }
@@ -162,6 +165,7 @@ impl<CipherSuite: TlsCipherSuite> Debug for ServerHandshake<'_, CipherSuite> {
             ServerHandshake::CertificateVerify(inner) => Debug::fmt(inner, f),
             ServerHandshake::Finished(inner) => Debug::fmt(inner, f),
             ServerHandshake::NewSessionTicket(inner) => Debug::fmt(inner, f),
+            ServerHandshake::KeyUpdate(inner) => Debug::fmt(inner, f),
         }
     }
 }
@@ -177,6 +181,7 @@ impl<'a, CipherSuite: TlsCipherSuite> defmt::Format for ServerHandshake<'a, Ciph
             ServerHandshake::CertificateVerify(inner) => defmt::write!(f, "{}", inner),
             ServerHandshake::Finished(inner) => defmt::write!(f, "{}", inner),
             ServerHandshake::NewSessionTicket(inner) => defmt::write!(f, "{}", inner),
+            ServerHandshake::KeyUpdate(inner) => defmt::write!(f, "{}", inner),
         }
     }
 }
@@ -228,7 +233,9 @@ impl<'a, CipherSuite: TlsCipherSuite> ServerHandshake<'a, CipherSuite> {
             HandshakeType::Finished => {
                 ServerHandshake::Finished(Finished::parse(buf, content_len)?)
             }
-            //HandshakeType::KeyUpdate => {}
+            HandshakeType::KeyUpdate => {
+                ServerHandshake::KeyUpdate(key_update::KeyUpdate::parse(buf, content_len)?)
+            }
             //HandshakeType::MessageHash => {}
             t => {
                 warn!("Unimplemented handshake type: {:?}", t);

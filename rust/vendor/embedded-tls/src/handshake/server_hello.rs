@@ -13,6 +13,8 @@ use p256::ecdh::{EphemeralSecret, SharedSecret};
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct ServerHello<'a> {
     extensions: Vec<ServerHelloExtension<'a>, 4>,
+    // ussl: kept so that the client can check them.
+    cipher_suite: CipherSuite,
 }
 
 impl<'a> ServerHello<'a> {
@@ -50,7 +52,22 @@ impl<'a> ServerHello<'a> {
         debug!("server extensions {:?}", extensions);
 
         unused(session_id);
-        Ok(Self { extensions })
+        Ok(Self {
+            extensions,
+            cipher_suite,
+        })
+    }
+
+    /// ussl: the suite the server selected.
+    pub fn cipher_suite(&self) -> u16 {
+        self.cipher_suite as u16
+    }
+
+    /// ussl: whether the server accepted the offered PSK (then it sends no certificate).
+    pub fn psk_selected(&self) -> bool {
+        self.extensions
+            .iter()
+            .any(|e| matches!(e, ServerHelloExtension::PreSharedKey(_)))
     }
 
     pub fn key_share(&self) -> Option<&KeyShareEntry<'_>> {
