@@ -112,11 +112,9 @@ pub fn drive(
         match outcome {
             Err(e) => fail(io, e, Stage::Data),
             Ok(()) => {
-                // Close requested and every accepted byte sent. After the peer's close_notify
-                // embedded-tls considers the connection closed: nothing more to send then.
-                if !io.peer_closed.get() {
-                    let _ = conn.close().await;
-                }
+                // Close requested and every accepted byte sent: our close_notify, also in
+                // answer to the peer's (RFC 8446 section 6.1).
+                let _ = conn.close().await;
                 io.set_phase(Phase::Closed);
             }
         }

@@ -34,6 +34,9 @@ where
     flush_policy: FlushPolicy,
     // ussl: the server asked for our KeyUpdate; sent before our next record.
     key_update_requested: AtomicBool,
+    // ussl: traffic keys exist (the handshake completed), whether or not the peer has since
+    // sent close_notify.
+    established: bool,
 }
 
 impl<'a, Socket, CipherSuite> TlsConnection<'a, Socket, CipherSuite>
@@ -69,6 +72,7 @@ where
             decrypted: DecryptedBufferInfo::default(),
             flush_policy: FlushPolicy::default(),
             key_update_requested: AtomicBool::new(false),
+            established: false,
         }
     }
 
@@ -127,6 +131,7 @@ where
             state = next_state;
         }
         *self.opened.get_mut() = true;
+        self.established = true;
 
         Ok(())
     }
@@ -267,10 +272,12 @@ where
     async fn close_internal(&mut self) -> Result<(), TlsError> {
         self.flush().await?;
 
-        let is_opened = self.is_opened();
+        // ussl: 0.19.0 sent a plaintext alert once the peer's close_notify had arrived; our
+        // close_notify is encrypted whenever the handshake completed (RFC 8446 section 6.1).
+        let encrypted = self.established;
         let (write_key_schedule, read_key_schedule) = self.key_schedule.as_split();
         let slice = self.record_write_buf.write_record(
-            &ClientRecord::close_notify(is_opened),
+            &ClientRecord::close_notify(encrypted),
             write_key_schedule,
             Some(read_key_schedule),
         )?;
