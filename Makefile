@@ -16,6 +16,7 @@ include rust/rust.mk
 include micropython-port/host/host.mk
 include micropython-port/lx106/lx106.mk
 include tests/tests.mk
+include boards/esp8266.mk
 
 # Installs what a fresh machine lacks (apt packages, rust-src, cbindgen, pip packages).
 deps:

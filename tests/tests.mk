@@ -6,7 +6,7 @@
 #   make test-upstream-board MICROPY_DIR=<full MicroPython checkout>
 #                               upstream tests/run-tests.py (basics extmod stress) on the board
 .PHONY: test test-board-scripts test-board-pyboard test-upstream-board test-upstream-board-check
-test: deps test-rust test-host test-board-smoke test-board-scripts test-board-pyboard
+test: deps test-rust test-host test-board-smoke test-board-scripts test-board-pyboard test-esp8266
 
 test-board-scripts: board
 	$(PYTHON) tests/run-micropython-tests.py --target board --launcher-arg=--firmware=$(abspath $(LX106_FIRMWARE))
