@@ -38,6 +38,24 @@ static void put_hex(uint32_t v) {
     put(b);
 }
 
+static void put_dec(uint32_t v) {
+    static const uint32_t pow10[10] = {1000000000u, 100000000u, 10000000u, 1000000u, 100000u, 10000u, 1000u, 100u, 10u, 1u};
+    char b[11];
+    int n = 0;
+    for (int i = 0; i < 10; i++) {
+        char d = '0';
+        while (v >= pow10[i]) { // no divider on the lx106: subtract
+            v -= pow10[i];
+            d++;
+        }
+        if (d != '0' || n > 0 || i == 9) {
+            b[n++] = d;
+        }
+    }
+    b[n] = 0;
+    put(b);
+}
+
 // Test pattern in flash: byte i = (i * 37 + 11) mod 256.
 #define PB(i) ((uint32_t)(((i) * 37 + 11) & 0xff))
 #define PW(w) (PB(4 * (w)) | PB(4 * (w) + 1) << 8 | PB(4 * (w) + 2) << 16 | PB(4 * (w) + 3) << 24)
@@ -217,16 +235,16 @@ int main(void) {
     uint32_t faults = handled;
     put("flashload: QEMU ");
     put(faults ? "raised" : "did not raise");
-    put(" LoadStoreError for byte/half-word loads from irom0 (emulated ");
-    put_hex(faults);
-    put(" of 24)\n");
+    put(" LoadStoreError for byte/half-word loads from irom0 (");
+    put_dec(faults);
+    put(" of 24 emulated; values checked either way)\n");
     synthetic_frames();
     put("flashload: ");
-    put_hex(cases);
+    put_dec(cases);
     put(" checks, ");
-    put_hex(failures);
+    put_dec(failures);
     put(" failures, ");
-    put_hex(unexpected);
+    put_dec(unexpected);
     put(" unexpected exceptions\n");
     return failures || unexpected ? 1 : 0;
 }
