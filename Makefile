@@ -31,6 +31,8 @@ deps:
 	@$(PYTHON) -c "import serial" 2>/dev/null || $(PYTHON) -m pip install -q pyserial==3.5 2>/dev/null || \
 	  $(PYTHON) -m pip install -q --break-system-packages pyserial==3.5 || \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-serial >/dev/null; }
+	@command -v esptool.py >/dev/null || $(PYTHON) -m pip install -q esptool==4.8.1 2>/dev/null || \
+	  $(PYTHON) -m pip install -q --break-system-packages esptool==4.8.1 || echo "deps: esptool not installed (the link check's image step will say so)"
 	@test "$(MPY_DIR)" != MISSING || { echo "no MicroPython source (see micropython-port/tools/fetch-micropython.sh)"; exit 1; }
 
 clean:

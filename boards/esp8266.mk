@@ -85,9 +85,12 @@ ESP8266_LINKCHECK = $(PYTHON) tests/esp8266/linkcheck/linkcheck.py --board-dir $
 	--shape tests/esp8266/linkcheck/esp8266_common_shape.ld --engine $(ENGINE_LX106_LIB) --out $(ESP8266_LC_BUILD)
 
 # irom0 is reported against its budget but not enforced here until the engine fits (README).
+# With esptool installed (make deps), the image esptool makes from the link is checked too.
+ESP8266_LC_ESPTOOL = $(if $(shell command -v $(ESPTOOL)),--esptool $(ESPTOOL))
 test-esp8266-link: esp8266-linkcheck-objs engine-lx106
-	$(ESP8266_LINKCHECK) --variant FLASH_2M --enforce iram,dram $(ESP8266_LC_OBJS)
-	$(ESP8266_LINKCHECK) --variant FLASH_1M --enforce iram,dram $(ESP8266_LC_OBJS)
+	$(ESP8266_LINKCHECK) --variant FLASH_2M --enforce iram,dram $(ESP8266_LC_ESPTOOL) $(ESP8266_LC_OBJS)
+	$(ESP8266_LINKCHECK) --variant FLASH_1M --enforce iram,dram $(ESP8266_LC_ESPTOOL) $(ESP8266_LC_OBJS)
+	@test -n "$(ESP8266_LC_ESPTOOL)" || echo "test-esp8266-link: esptool image step NOT run ($(ESPTOOL) not on PATH; make deps installs it)"
 
 esp8266-budget: esp8266-linkcheck-objs engine-lx106
 	$(ESP8266_LINKCHECK) --variant FLASH_1M --enforce irom,iram,dram $(ESP8266_LC_OBJS)

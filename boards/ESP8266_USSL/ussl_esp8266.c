@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "py/mphal.h"
+#include "py/gc.h"
 #include "py/misc.h"
 #include "py/mpprint.h"
 #include "shared/timeutils/timeutils.h"
@@ -110,7 +111,14 @@ __asm__ (
 // The engine never calls back into MicroPython (only ussl_platform_entropy): no GC, NLR
 // jump or allocation happens while a1 points into the heap block, and the block stays
 // referenced from this frame (on the interpreter's stack, which the GC scans).
+// With the GC locked (a finaliser during the sweep: the shim only frees the engine there,
+// which zeroizes and drops its state with little stack) nothing can be allocated: that call
+// runs on the current stack. Otherwise a full heap raises MemoryError before the engine runs.
 void ussl_esp8266_engine_call(void (*fn)(void *), void *arg) {
+    if (gc_is_locked()) {
+        fn(arg);
+        return;
+    }
     uint8_t *stack = m_new(uint8_t, MICROPY_USSL_ENGINE_STACK_SIZE);
     uintptr_t top = ((uintptr_t)stack + MICROPY_USSL_ENGINE_STACK_SIZE) & ~(uintptr_t)15;
     ussl_call_on_stack(fn, arg, (void *)top);

@@ -46,7 +46,7 @@ def compose_script(memory_ld, fragment_ld, shape_ld, out):
 
 def link(args, script, extra, elf, mapfile, tolerate_undefined):
     cmd = [args.prefix + "ld", "-nostdlib", "--no-warn-execstack", "--no-warn-rwx-segments", "-T", script, "--gc-sections", "-Map", mapfile, "-o", elf]
-    cmd += ["-u" + r for r in ROOTS]
+    cmd += ["-u" + r for r in ROOTS + (["linkcheck_port_irom"] if extra else [])]
     if tolerate_undefined:
         cmd += ["--unresolved-symbols=ignore-all", "--warn-unresolved-symbols"]
     cmd += args.objs + extra + [args.engine]
@@ -62,9 +62,15 @@ def undefined_symbols(args, script, out):
     return sorted(names | PORT_NAMES)
 
 
+# The port's own .irom0.text, reduced to one word: the esptool check needs it to show that
+# the image gets ONE irom0 segment (.irom0.ussl merged with the port's section after it).
+PORT_IROM_STUB = 4
+
+
 def write_stubs(names, out):
     path = os.path.join(out, "stubs.S")
     with open(path, "w") as f:
+        f.write('    .section .irom0.text, "ax"\n    .global linkcheck_port_irom\nlinkcheck_port_irom:\n    .word 0\n')
         for n in names:
             f.write('    .section .stub.%s, "ax"\n    .global %s\n    .align 4\n%s:\n    .word 0\n' % (n, n, n))
     obj = os.path.join(out, "stubs.o")
@@ -124,6 +130,25 @@ def map_contributions(mapfile, out_sections):
     return result
 
 
+def esptool_check(args, elf, irom_bytes):
+    """esptool elf2image (what the port runs) must make one irom0 segment of all of it."""
+    img_elf = os.path.join(args.out, "image_%s.elf" % args.variant)
+    run([args.prefix + "objcopy", "--remove-section", ".linkcheck_stubs", elf, img_elf])
+    prefix = os.path.join(args.out, "image_%s-" % args.variant)
+    for f in os.listdir(args.out):
+        if f.startswith(os.path.basename(prefix)) and f.endswith(".bin"):
+            os.remove(os.path.join(args.out, f))
+    r = run([args.esptool, "--chip", "esp8266", "elf2image", "--version", "1", "-o", prefix, img_elf])
+    irom_files = [f for f in os.listdir(args.out) if f.startswith(os.path.basename(prefix)) and f.endswith(".bin")
+                  and not f.endswith("0x00000.bin")]
+    if irom_files != [os.path.basename(prefix) + "0x09000.bin"]:
+        sys.exit("linkcheck: esptool made irom0 files %s, expected one at 0x09000:\n%s" % (irom_files, r.stdout))
+    size = os.path.getsize(os.path.join(args.out, irom_files[0]))
+    if size < irom_bytes:
+        sys.exit("linkcheck: esptool's irom0 image is %d B, less than the %d B linked" % (size, irom_bytes))
+    print("  esptool elf2image: one irom0 image at flash 0x09000, %d B (.irom0.ussl merged with the port's .irom0.text)" % size)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--prefix", default="xtensa-lx106-elf-")
@@ -136,6 +161,7 @@ def main():
     ap.add_argument("--iram-budget", type=int, default=0)
     ap.add_argument("--dram-budget", type=int, default=2 * 1024)
     ap.add_argument("--enforce", default="irom,iram,dram", help="comma list of budgets that fail the check")
+    ap.add_argument("--esptool", default=None, help="esptool.py: also check the image it makes")
     ap.add_argument("objs", nargs="+")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
@@ -158,16 +184,20 @@ def main():
     sizes = section_sizes(args, elf)
     syms = symbols(args, elf)
     contrib = map_contributions(mapfile, [".irom0.ussl", ".irom0.text", ".text", ".data", ".rodata", ".bss"])
-    irom = sizes.get(".irom0.ussl", 0) + sizes.get(".irom0.text", 0)
+    port_irom = sizes.get(".irom0.text", 0)
+    irom = sizes.get(".irom0.ussl", 0) + port_irom - PORT_IROM_STUB
     iram = sizes.get(".text", 0)
     dram_parts = {s: sizes.get(s, 0) for s in (".data", ".rodata", ".bss")}
     dram = sum(dram_parts.values())
+    if port_irom < PORT_IROM_STUB:
+        sys.exit("linkcheck: the port's .irom0.text stub is missing")
     code = syms["_ussl_irom0_rodata"] - syms["_ussl_irom0_start"]
     rodata = syms["_ussl_irom0_end"] - syms["_ussl_irom0_rodata"]
     crates = {}
     for sec in (".irom0.ussl", ".irom0.text"):
         for o, n in contrib[sec].items():
-            crates[o] = crates.get(o, 0) + n
+            if o != "stubs.o":
+                crates[o] = crates.get(o, 0) + n
     rust = sum(n for o, n in crates.items() if not o.endswith(".o"))
 
     def verdict(name, value, budget):
@@ -179,7 +209,7 @@ def main():
     print("esp8266 link check, %s (irom0 %d KiB at 0x40209000, IRAM 32 KiB, DRAM 80 KiB):"
           % (args.variant, (0xF7000 if args.variant == "FLASH_2M" else 0x8F000) // 1024))
     print("  ussl in irom0 (flash): %7d B (code+literals %d, read-only data %d; Rust %d, C %d)  budget %d: %s"
-          % (irom, code, rodata + sizes.get(".irom0.text", 0), rust, irom - rust, args.irom_budget,
+          % (irom, code, rodata + port_irom - PORT_IROM_STUB, rust, irom - rust, args.irom_budget,
              verdict("irom", irom, args.irom_budget)))
     print("  ussl in IRAM:          %7d B  budget %d: %s" % (iram, args.iram_budget, verdict("iram", iram, args.iram_budget)))
     print("  ussl in DRAM:          %7d B (.data %d + .rodata %d + .bss %d)  budget %d: %s"
@@ -192,6 +222,8 @@ def main():
         if contrib[sec]:
             print("  %s from: %s" % (sec, ", ".join("%s %d" % kv for kv in sorted(contrib[sec].items(), key=lambda kv: -kv[1]))))
     print("  %d symbols the port/SDK provide were stubbed (outside the figures)" % len(names))
+    if args.esptool:
+        esptool_check(args, elf, irom + PORT_IROM_STUB)
     figures = {"variant": args.variant, "irom0": irom, "irom0_code": code, "irom0_rodata": rodata,
                "iram": iram, "dram": dram, "dram_parts": dram_parts, "by_owner": dict(top),
                "budgets": {"irom0": args.irom_budget, "iram": args.iram_budget, "dram": args.dram_budget}}
