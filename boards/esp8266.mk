@@ -90,6 +90,12 @@ ESP8266_LC_ESPTOOL = $(if $(shell command -v $(ESPTOOL)),--esptool $(ESPTOOL))
 test-esp8266-link: esp8266-linkcheck-objs engine-lx106
 	$(ESP8266_LINKCHECK) --variant FLASH_2M --enforce iram,dram $(ESP8266_LC_ESPTOOL) $(ESP8266_LC_OBJS)
 	$(ESP8266_LINKCHECK) --variant FLASH_1M --enforce iram,dram $(ESP8266_LC_ESPTOOL) $(ESP8266_LC_OBJS)
+	@if $(ESP8266_LINKCHECK)-selftest --variant FLASH_2M --enforce iram,dram \
+		--fragment tests/esp8266/linkcheck/forgetful_irom0.ld $(ESP8266_LC_OBJS) >$(ESP8266_LC_BUILD)-selftest.log 2>&1; then \
+	  echo "test-esp8266-link: the check PASSED a fragment that leaves the engine in IRAM"; exit 1; \
+	elif grep -q "iram1_0_seg" $(ESP8266_LC_BUILD)-selftest.log; then \
+	  echo "test-esp8266-link: self-test ok, a fragment that forgets the engine fails: $$(grep -m1 iram1_0_seg $(ESP8266_LC_BUILD)-selftest.log)"; \
+	else echo "test-esp8266-link: self-test failed for another reason:"; tail -5 $(ESP8266_LC_BUILD)-selftest.log; exit 1; fi
 	@test -n "$(ESP8266_LC_ESPTOOL)" || echo "test-esp8266-link: esptool image step NOT run ($(ESPTOOL) not on PATH; make deps installs it)"
 
 esp8266-budget: esp8266-linkcheck-objs engine-lx106

@@ -1,6 +1,6 @@
 /* Linker script for the emulated ESP8266 (QEMU -M sim -cpu lx106), preprocessed by cpp.
  *   sysrom0  0x50000000: reset stub (the CPU starts there whatever the ELF entry says)
- *   instrom0 0x40200000: code + C rodata, like the chip's flash-mapped irom0
+ *   instrom0 0x40200000: code + C and Rust rodata, like the chip's flash-mapped irom0
  *   dataram0 0x3FFC0000: engine stack guard, TLS engine stack, stack guard, 8 KiB stack,
  *                        .data (copied from its load address
  *                        in irom0 at reset), .bss (GC heap included)
@@ -44,8 +44,11 @@ SECTIONS
     .irom0.rodata : ALIGN(4)
     {
         _irom_rodata_start = .;
-#if LX106_ENGINE_RODATA_IN_DRAM
-        EXCLUDE_FILE(*libussl_engine.a:* *libc.a:* *libm.a:* *libgcc.a:*) *(.rodata .rodata.* .gnu.linkonce.r.*)
+#if LX106_LIBC_RODATA_IN_DRAM
+        /* The Rust engine's rodata stays here, in flash, as on the chip (boards/ESP8266_USSL):
+           there its byte/half-word loads are emulated from the LoadStoreError exception
+           (ussl_flashload.c); QEMU's instrom0 answers them directly. */
+        EXCLUDE_FILE(*libc.a:* *libm.a:* *libgcc.a:*) *(.rodata .rodata.* .gnu.linkonce.r.*)
 #else
         *(.rodata .rodata.* .gnu.linkonce.r.*)
 #endif
@@ -86,11 +89,10 @@ SECTIONS
         _data_start = .;
         *(.data .data.* .gnu.linkonce.d.*)
         *(.sdata .sdata.*)
-#if LX106_ENGINE_RODATA_IN_DRAM
-        /* Rust (LLVM has no -mforce-l32) and libc rodata use byte/halfword loads, which the
-           real chip's flash mapping does not allow: they live in DRAM like .data. */
+#if LX106_LIBC_RODATA_IN_DRAM
+        /* picolibc/libm/libgcc rodata (prebuilt without -mforce-l32: byte/halfword loads):
+           in DRAM like .data. The real port has no picolibc (its libc is MicroPython's). */
         _dram_rodata_start = .;
-        *libussl_engine.a:*(.rodata .rodata.*)
         *libc.a:*(.rodata .rodata.*)
         *libm.a:*(.rodata .rodata.*)
         *libgcc.a:*(.rodata .rodata.*)

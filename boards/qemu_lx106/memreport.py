@@ -36,7 +36,7 @@ def main():
     flash = text + rodata + data
     print("lx106 memory: irom0 %d B (.text %d + rodata %d + .data image %d) of %d KiB;"
           % (flash, text, rodata, data, IROM_BUDGET // 1024))
-    print("              DRAM %d B (stack+guard %d, TLS engine stack+guard %d, .data %d incl. engine/libc rodata %d, .bss %d incl. %d B heap) of %d KiB%s"
+    print("              DRAM %d B (stack+guard %d, TLS engine stack+guard %d, .data %d incl. libc rodata %d, .bss %d incl. %d B heap) of %d KiB%s"
           % (dram, stack, engine_stack, data, dram_ro, bss, heap, DRAM_BUDGET // 1024,
              "" if dram <= DRAM_BUDGET else "  ** OVER the real chip's DRAM budget **"))
 

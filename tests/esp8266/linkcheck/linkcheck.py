@@ -161,13 +161,14 @@ def main():
     ap.add_argument("--iram-budget", type=int, default=0)
     ap.add_argument("--dram-budget", type=int, default=2 * 1024)
     ap.add_argument("--enforce", default="irom,iram,dram", help="comma list of budgets that fail the check")
+    ap.add_argument("--fragment", default=None, help="irom0 fragment to use instead of the board's (self-test)")
     ap.add_argument("--esptool", default=None, help="esptool.py: also check the image it makes")
     ap.add_argument("objs", nargs="+")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     memory = os.path.join(args.board_dir, "memory_%s.ld" % ("2MiB" if args.variant == "FLASH_2M" else "1MiB"))
     script = os.path.join(args.out, "linkcheck_%s.ld" % args.variant)
-    compose_script(memory, os.path.join(args.board_dir, "esp8266_ussl_irom0.ld"), args.shape, script)
+    compose_script(memory, args.fragment or os.path.join(args.board_dir, "esp8266_ussl_irom0.ld"), args.shape, script)
 
     names = undefined_symbols(args, script, args.out)
     foreign = [n for n in names if not (n.startswith(PORT_PREFIXES) or n in PORT_NAMES)]
