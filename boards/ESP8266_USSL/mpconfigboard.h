@@ -13,7 +13,9 @@
 #define MICROPY_EMIT_XTENSA             (1)
 #define MICROPY_EMIT_INLINE_XTENSA      (1)
 #define MICROPY_ERROR_REPORTING         (MICROPY_ERROR_REPORTING_NORMAL)
-#define MICROPY_PY_CRYPTOLIB            (1)
+// cryptolib (and hashlib.sha1, which webrepl's handshake uses) are axTLS code on this port:
+// they go with it.
+#define MICROPY_PY_CRYPTOLIB            (0)
 #define MICROPY_PERSISTENT_CODE_LOAD    (1)
 #define MICROPY_READER_VFS              (MICROPY_VFS)
 #define MICROPY_VFS                     (1)
