@@ -9,7 +9,9 @@ CARGO ?= cargo +nightly
 XTENSA_PREFIX ?= xtensa-lx106-elf-
 
 RUST_ENGINE_DIR := rust/engine
-RUST_ENGINE_SRC := Cargo.toml $(wildcard Cargo.lock) $(RUST_ENGINE_DIR)/Cargo.toml $(shell find $(RUST_ENGINE_DIR)/src -name '*.rs')
+# Every Rust source of the workspace (engine, vendored crates, helper crates): a change to any
+# of them rebuilds the archive.
+RUST_ENGINE_SRC := Cargo.toml $(wildcard Cargo.lock) $(shell find rust -name '*.rs' -o -name Cargo.toml)
 ENGINE_HEADER := micropython-port/ussl/ussl_engine.h
 
 ENGINE_HOST_LIB := target/release/libussl_engine.a
