@@ -48,16 +48,22 @@ static void ussl_load_store_handler(ussl_exc_frame_t *frame, int cause) {
         return;
     }
     // Not ours (a store, or a load outside the flash mapping): the SDK's fatal path.
-    if (previous_load_store_handler != NULL) {
+    if (previous_load_store_handler != NULL && previous_load_store_handler != ussl_load_store_handler) {
         previous_load_store_handler(frame, cause);
+        return;
     }
+    // No handler before ours: returning would retry the load forever. An illegal instruction
+    // in exception mode is a double exception, which the SDK reports and resets on.
+    __asm__ volatile ("ill");
 }
 
+// Once per boot (the handler survives soft resets): a second install would record our own
+// handler as the previous one.
 void ussl_esp8266_init(void) {
-    if (previous_load_store_handler == NULL) {
+    static bool installed;
+    if (!installed) {
         previous_load_store_handler = _xtos_set_exception_handler(USSL_EXCCAUSE_LOAD_STORE, ussl_load_store_handler);
-    } else {
-        _xtos_set_exception_handler(USSL_EXCCAUSE_LOAD_STORE, ussl_load_store_handler);
+        installed = true;
     }
 }
 
