@@ -36,13 +36,14 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 DEFAULT_FIRMWARE = os.path.join(REPO, "build", "lx106", "firmware.elf")
 INSNS_PER_CCOUNT = 25
 
-OP_SOCKET, OP_GETADDRINFO, OP_CONNECT, OP_SEND, OP_RECV, OP_CLOSE, OP_SETTIMEOUT, OP_POLL = range(1, 9)
+OP_SOCKET, OP_GETADDRINFO, OP_CONNECT, OP_SEND, OP_RECV, OP_CLOSE, OP_SETTIMEOUT, OP_POLL, OP_WAIT = range(1, 10)
 GAI_ERROR_BASE = -1000
 POLL_RD, POLL_WR, POLL_ERR, POLL_HUP, POLL_NVAL = 0x1, 0x4, 0x8, 0x10, 0x20
 MAX_PAYLOAD = 4096
@@ -128,6 +129,34 @@ class Relay(threading.Thread):
             return -errno.ETIMEDOUT
         return -e.errno
 
+    @staticmethod
+    def _poll_mask(events):
+        return (select.POLLIN if events & POLL_RD else 0) | (select.POLLOUT if events & POLL_WR else 0)
+
+    def _poll_one(self, s, events):
+        # poll(2) semantics: POLLERR/POLLHUP come whatever was asked.
+        p = select.poll()
+        p.register(s, self._poll_mask(events))
+        ready = 0
+        for _, ev in p.poll(0):
+            ready |= ((POLL_RD if ev & select.POLLIN else 0) | (POLL_WR if ev & select.POLLOUT else 0)
+                      | (POLL_ERR if ev & select.POLLERR else 0) | (POLL_HUP if ev & select.POLLHUP else 0)
+                      | (POLL_NVAL if ev & select.POLLNVAL else 0))
+        return ready
+
+    def _wait(self, p):
+        """OP_WAIT: sleeps until one of the listed sockets is ready or the time is up; returns
+        the milliseconds waited (the board advances its clock by as much)."""
+        (ms,) = struct.unpack("<H", p[:2])
+        poller = select.poll()
+        for i in range(2, len(p) - 1, 2):
+            s = self.socks.get(p[i])
+            if s is not None:
+                poller.register(s, self._poll_mask(p[i + 1]))
+        start = time.monotonic()
+        poller.poll(ms)
+        return min(ms, int((time.monotonic() - start) * 1000 + 0.5))
+
     def handle(self, op, sid, p):
         if op == OP_SOCKET:
             free = [i for i in range(1, 256) if i not in self.socks]
@@ -146,6 +175,8 @@ class Relay(threading.Thread):
                 return GAI_ERROR_BASE + (e.errno if e.errno and e.errno < 0 else -2), b""
             except OSError as e:
                 return self._err(e), b""
+        if op == OP_WAIT:
+            return self._wait(p), b""
         s = self.socks.get(sid)
         if s is None:
             return -errno.EBADF, b""
@@ -174,9 +205,7 @@ class Relay(threading.Thread):
                 return 0, b""
             if op == OP_POLL:
                 (events,) = struct.unpack("<H", p[:2])
-                r, w, x = select.select([s] if events & POLL_RD else [], [s] if events & POLL_WR else [], [s], 0)
-                ready = (POLL_RD if r else 0) | (POLL_WR if w else 0) | (POLL_ERR if x else 0)
-                return ready, b""
+                return self._poll_one(s, events), b""
         except OSError as e:
             return self._err(e), b""
         return -errno.EINVAL, b""

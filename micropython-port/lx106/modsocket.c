@@ -178,6 +178,9 @@ static mp_uint_t socket_ioctl(mp_obj_t self_in, mp_uint_t request, uintptr_t arg
         }
         return r;
     }
+    if (request == MP_STREAM_GET_FILENO) {
+        return self->id; // the relay's socket id: what select.poll waits on (select_wait.c)
+    }
     *errcode = MP_EINVAL;
     return MP_STREAM_ERROR;
 }

@@ -16,6 +16,8 @@
 #define RELAY_OP_CLOSE       6  // (none)                           -> 0
 #define RELAY_OP_SETTIMEOUT  7  // payload: timeout ms u32 LE; 0xffffffff = blocking, 0 = non-blocking
 #define RELAY_OP_POLL        8  // payload: events u16 LE           -> ready events (MP_STREAM_POLL_*)
+#define RELAY_OP_WAIT        9  // payload: ms u16 LE, then (sock u8, events u8)*: waits until one
+                                // of the sockets is ready or ms pass (real time) -> ms waited
 
 #define RELAY_MAX_PAYLOAD    4096
 #define RELAY_GAI_ERROR_BASE (-1000) // getaddrinfo failures: -1000 + EAI_* (EAI_* < 0)

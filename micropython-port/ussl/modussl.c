@@ -106,6 +106,11 @@ typedef struct _ussl_socket_obj_t {
     int32_t last_error;         // sticky engine error (< 0) or socket errno (> 0)
     bool handshake_done;
     bool eof_fed;
+    // poll support (ussl_sock_ioctl): the socket direction the engine waits for after a
+    // would-block (MP_STREAM_POLL_RD/WR, 0: none), and one byte a poll probe read early.
+    uint8_t poll_need;
+    bool has_peek;
+    uint8_t peek;
 } ussl_socket_obj_t;
 
 static const mp_obj_type_t ussl_socket_type;
@@ -317,6 +322,7 @@ static mp_uint_t ussl_run(ussl_socket_obj_t *self, int op, void *buf, size_t len
             return MP_STREAM_ERROR;
         }
         if (r >= 0) {
+            self->poll_need = 0;
             if (op == OP_HANDSHAKE) {
                 self->handshake_done = true;
             }
@@ -325,6 +331,7 @@ static mp_uint_t ussl_run(ussl_socket_obj_t *self, int op, void *buf, size_t len
         }
         if (r == USSL_WANT_WRITE) {
             if (err != 0) {
+                self->poll_need = MP_STREAM_POLL_WR;
                 *errcode = err; // would block
                 return MP_STREAM_ERROR;
             }
@@ -337,6 +344,8 @@ static mp_uint_t ussl_run(ussl_socket_obj_t *self, int op, void *buf, size_t len
             }
             if (!mp_is_nonblocking_error(ferr)) {
                 self->last_error = ferr;
+            } else {
+                self->poll_need = MP_STREAM_POLL_RD;
             }
             *errcode = ferr;
             return MP_STREAM_ERROR;
@@ -462,6 +471,8 @@ static mp_obj_t ussl_socket_new(mp_obj_t sock, const char *sni, size_t sni_len,
     o->last_error = 0;
     o->handshake_done = false;
     o->eof_fed = false;
+    o->poll_need = 0;
+    o->has_peek = false;
 
     // Engine memory, aligned as the engine asks (GC blocks may be less aligned).
     size_t align = ussl_engine_align();
@@ -784,6 +795,12 @@ static mp_uint_t ussl_sock_read(mp_obj_t self_in, void *buf, mp_uint_t size, int
     if (size == 0) {
         return 0;
     }
+    if (self->has_peek && self->sock != MP_OBJ_NULL) {
+        // A byte a poll probe took from the engine comes first.
+        self->has_peek = false;
+        *(uint8_t *)buf = self->peek;
+        return 1;
+    }
     return ussl_run(self, OP_READ, buf, size, errcode);
 }
 
@@ -798,6 +815,91 @@ static mp_uint_t ussl_sock_write(mp_obj_t self_in, const void *buf, mp_uint_t si
         return 0;
     }
     return ussl_run(self, OP_WRITE, (void *)buf, size, errcode);
+}
+
+// Whether a read would return without waiting for the socket, although the engine holds no
+// decrypted bytes: the peer's close_notify was processed (read gives b'') or the connection
+// failed. The engine has no query for that, so a 1-byte read finds out; a byte it returns
+// (not expected: the engine decrypts as soon as bytes are fed) is kept for the next read.
+static mp_uint_t ussl_poll_probe(ussl_socket_obj_t *self) {
+    if (self->eof_fed) {
+        return MP_STREAM_POLL_RD | MP_STREAM_POLL_HUP; // TCP closed: reads end (b'' or error)
+    }
+    int32_t r = ussl_engine_op(CALL_READ, self->engine, &self->peek, 1);
+    if (r == 1) {
+        self->has_peek = true;
+        return MP_STREAM_POLL_RD;
+    }
+    if (r == 0) {
+        return MP_STREAM_POLL_RD | MP_STREAM_POLL_HUP; // close_notify received
+    }
+    if (r != USSL_WANT_READ && r != USSL_WANT_WRITE) {
+        self->last_error = r; // the next read/write raises it
+        return MP_STREAM_POLL_RD | MP_STREAM_POLL_ERR;
+    }
+    return 0;
+}
+
+// MP_STREAM_POLL on the TLS socket. Readiness is what a read/write call would do now:
+// - closed: POLLNVAL (as upstream), without asking the socket;
+// - failed: POLLERR plus the directions asked (the next call raises the error);
+// - handshake not finished, or records the socket has not taken yet: the engine needs one
+//   socket direction first (self->poll_need; sending when nothing ran yet or output is
+//   queued); when the socket is ready for it, the directions asked are reported, so that
+//   the caller's read/write call moves the engine on (as upstream's modtls_mbedtls does);
+// - established: POLLIN when decrypted bytes wait in the engine (the socket may have
+//   nothing left: the classic TLS-poll bug), POLLIN|POLLHUP after the peer's close_notify,
+//   otherwise whatever the socket says.
+static mp_uint_t ussl_sock_poll(ussl_socket_obj_t *self, uintptr_t arg, int *errcode) {
+    mp_obj_t sock = self->sock;
+    if (sock == MP_OBJ_NULL || self->engine == NULL) {
+        return MP_STREAM_POLL_NVAL;
+    }
+    const uintptr_t rdwr = MP_STREAM_POLL_RD | MP_STREAM_POLL_WR;
+    const uintptr_t cond = MP_STREAM_POLL_ERR | MP_STREAM_POLL_HUP | MP_STREAM_POLL_NVAL;
+    if (self->last_error != 0) {
+        return (arg & rdwr) | MP_STREAM_POLL_ERR;
+    }
+    mp_uint_t ret = 0;
+    if (self->has_peek || (self->handshake_done && (ussl_pending_plaintext(self->engine) > 0 || self->io_len > 0))) {
+        // Decrypted (or staged) bytes: a read makes progress without the socket.
+        ret |= arg & MP_STREAM_POLL_RD;
+        if (arg == MP_STREAM_POLL_RD) {
+            return ret;
+        }
+    }
+    size_t queued = 0;
+    ussl_output(self->engine, &queued);
+    uintptr_t need = 0;
+    if (queued > 0) {
+        need = MP_STREAM_POLL_WR;
+    } else if (!self->handshake_done) {
+        need = self->poll_need != 0 ? self->poll_need : MP_STREAM_POLL_WR;
+    }
+    if (need != 0) {
+        if ((arg & rdwr) == 0) {
+            need = 0; // only conditions asked: pass through
+        }
+        mp_uint_t r = mp_get_stream(sock)->ioctl(sock, MP_STREAM_POLL, need | (arg & ~rdwr), errcode);
+        if (r == MP_STREAM_ERROR) {
+            return r;
+        }
+        if (r & need) {
+            ret |= arg & rdwr;
+        }
+        return ret | (r & cond);
+    }
+    if ((arg & MP_STREAM_POLL_RD) && !(ret & MP_STREAM_POLL_RD)) {
+        ret |= ussl_poll_probe(self);
+        if (self->last_error != 0) {
+            return ret | (arg & rdwr);
+        }
+    }
+    mp_uint_t r = mp_get_stream(sock)->ioctl(sock, MP_STREAM_POLL, arg, errcode);
+    if (r == MP_STREAM_ERROR) {
+        return r;
+    }
+    return ret | r;
 }
 
 static mp_uint_t ussl_sock_ioctl(mp_obj_t self_in, mp_uint_t request, uintptr_t arg, int *errcode) {
@@ -826,28 +928,7 @@ static mp_uint_t ussl_sock_ioctl(mp_obj_t self_in, mp_uint_t request, uintptr_t 
     }
 
     if (request == MP_STREAM_POLL) {
-        if (sock == MP_OBJ_NULL || self->engine == NULL) {
-            return MP_STREAM_POLL_NVAL;
-        }
-        mp_uint_t ret = 0;
-        if (self->last_error != 0) {
-            // An error is "ready": the next read/write reports it.
-            ret |= arg & (MP_STREAM_POLL_RD | MP_STREAM_POLL_WR);
-            return ret | MP_STREAM_POLL_ERR;
-        }
-        if ((arg & MP_STREAM_POLL_RD) && self->handshake_done
-            && (ussl_pending_plaintext(self->engine) > 0 || self->io_len > 0)) {
-            // Decrypted (or staged) bytes: a read makes progress without the socket.
-            ret |= MP_STREAM_POLL_RD;
-            if (arg == MP_STREAM_POLL_RD) {
-                return ret;
-            }
-        }
-        mp_uint_t r = mp_get_stream(sock)->ioctl(sock, request, arg, errcode);
-        if (r == MP_STREAM_ERROR) {
-            return r;
-        }
-        return ret | r;
+        return ussl_sock_poll(self, arg, errcode);
     }
 
     #ifdef MP_STREAM_RAISE_ERROR
@@ -1026,6 +1107,7 @@ static const mp_rom_map_elem_t ussl_socket_locals_dict_table[] = {
     { MP_ROM_QSTR(MP_QSTR___exit__), MP_ROM_PTR(&mp_stream___exit___obj) },
     { MP_ROM_QSTR(MP_QSTR_setblocking), MP_ROM_PTR(&ussl_sock_setblocking_obj) },
     { MP_ROM_QSTR(MP_QSTR_do_handshake), MP_ROM_PTR(&ussl_sock_do_handshake_obj) },
+    { MP_ROM_QSTR(MP_QSTR_ioctl), MP_ROM_PTR(&mp_stream_ioctl_obj) },
 };
 static MP_DEFINE_CONST_DICT(ussl_socket_locals_dict, ussl_socket_locals_dict_table);
 
