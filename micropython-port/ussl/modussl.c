@@ -1050,6 +1050,9 @@ static MP_DEFINE_CONST_FUN_OBJ_1(ussl_sock_cipher_obj, ussl_sock_cipher);
 
 static mp_obj_t ussl_sock_do_handshake(mp_obj_t self_in) {
     ussl_socket_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    if (self->sock == MP_OBJ_NULL) {
+        mp_raise_OSError(MP_EBADF); // closed, like every other call
+    }
     int err = ussl_ensure_handshake(self);
     if (err != 0) {
         if (mp_is_nonblocking_error(err)) {

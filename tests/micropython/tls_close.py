@@ -34,6 +34,12 @@ for name, fn in (
     ("readinto", lambda: ss.readinto(bytearray(4))),
     ("readline", lambda: ss.readline()),
     ("write", lambda: ss.write(b"x")),
+    ("recv", lambda: ss.recv(4)),
+    ("recv_into", lambda: ss.recv_into(bytearray(4))),
+    ("send", lambda: ss.send(b"x")),
+    ("sendall", lambda: ss.sendall(b"x")),
+    ("setblocking", lambda: ss.setblocking(False)),
+    ("do_handshake", lambda: ss.do_handshake()),
 ):
     try:
         fn()
@@ -46,6 +52,8 @@ ss = ussl.wrap_socket(tcp(PY_TLS_PORT), server_hostname=SERVER_NAME)
 ss.write(b"BYE c2\n")
 print(ss.readline())
 print(ss.read(10), ss.read(), ss.readline())
+# ... and keep giving it, through every read path.
+print(ss.read(1), ss.recv(8), ss.recv_into(bytearray(8)), ss.readinto(bytearray(8)), ss.read(10))
 ss.close()
 ss.close()
 

@@ -1,0 +1,44 @@
+# Memory: 100 connect / handshake / close cycles against openssl s_server (TLS_PORT) leave
+# gc.mem_free() where it was after the first one (engine state and record buffers come from
+# the MicroPython heap and go back to it on close; nothing accumulates per connection).
+try:
+    TLS_PORT
+except NameError:
+    from tls_test_config import *
+import gc
+import socket
+import ussl
+
+CYCLES = 100
+
+
+def cycle():
+    ss = ussl.wrap_socket(tcp(TLS_PORT), server_hostname=SERVER_NAME)
+    ok = ss.cipher() is not None
+    ss.close()
+    return ok
+
+
+def run():
+    # Locals only: new globals after the baseline would grow the module's dict.
+    cycle()  # the first connection may intern names or grow interpreter tables for good
+    gc.collect()
+    base = gc.mem_free()
+    during = 0
+    ok = 0
+    for i in range(CYCLES):
+        if cycle():
+            ok += 1
+        if i == CYCLES // 2:
+            during = gc.mem_free()  # not collected: the connections did use the heap
+    gc.collect()
+    after = gc.mem_free()
+    return ok, base, during, after
+
+
+ok, base, during, after = run()
+print("handshakes:", ok, "of", CYCLES)
+print("heap used between collections:", base - during > 0)
+print("mem_free back at its baseline:", after == base)
+if after != base:
+    print("baseline", base, "after", after)
