@@ -124,7 +124,8 @@ class Relay(threading.Thread):
     @staticmethod
     def _err(e):
         if isinstance(e, BlockingIOError):
-            return -errno.EAGAIN
+            # EINPROGRESS for a non-blocking connect (as on the unix port), else EAGAIN
+            return -(e.errno or errno.EAGAIN)
         if isinstance(e, socket.timeout) or e.errno is None:
             return -errno.ETIMEDOUT
         return -e.errno

@@ -58,6 +58,19 @@ print("rest then EOF:", len(data) > 0, s.read(1))
 # At EOF the socket stays readable (a read returns b'' at once).
 print("readable at EOF:", poller.poll(0)[0][1] & select.POLLIN)
 
+# A non-blocking connect: EINPROGRESS, then POLLOUT once connected (what asyncio relies on).
+c = socket.socket()
+c.setblocking(False)
+try:
+    c.connect(socket.getaddrinfo(HOST, HTTP_PORT)[0][-1])
+    print("connected at once")
+except OSError as e:
+    print("non-blocking connect:", e.errno == errno.EINPROGRESS)
+cp = select.poll()
+cp.register(c, select.POLLOUT)
+print("connected:", [ev for _, ev in cp.poll(10000)])
+c.close()
+
 # ipoll with the one-shot flag: a reported object is not polled again until modify().
 poller.modify(s, select.POLLIN)
 n = 0
