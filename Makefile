@@ -15,6 +15,7 @@ all: host board
 include rust/rust.mk
 include micropython-port/host/host.mk
 include micropython-port/lx106/lx106.mk
+include micropython-port/unix/unix.mk
 include tests/tests.mk
 include boards/esp8266.mk
 

@@ -5,8 +5,13 @@
 #                               soft reset and raw-paste as on a real board
 #   make test-upstream-board MICROPY_DIR=<full MicroPython checkout>
 #                               upstream tests/run-tests.py (basics extmod stress) on the board
-.PHONY: test test-board-scripts test-board-pyboard test-upstream-board test-upstream-board-check
-test: deps test-rust test-host test-board-smoke test-board-scripts test-board-pyboard test-esp8266
+.PHONY: test test-board-scripts test-board-pyboard test-upstream-board test-upstream-board-check test-full-tree-refusal
+test: deps test-rust test-host test-board-smoke test-board-scripts test-board-pyboard test-esp8266 test-full-tree-refusal
+
+# The full-tree targets (make unix, test-upstream, test-upstream-board) refuse at once without a
+# full MicroPython checkout (what CI has), with a message naming what is missing.
+test-full-tree-refusal:
+	sh tests/check-full-tree-targets.sh
 
 test-board-scripts: board
 	$(PYTHON) tests/run-micropython-tests.py --target board --launcher-arg=--firmware=$(abspath $(LX106_FIRMWARE))

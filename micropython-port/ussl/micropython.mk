@@ -9,3 +9,9 @@ CFLAGS_USERMOD += -I$(USSL_MOD_DIR)
 
 USSL_ENGINE_LIB ?= $(abspath $(USSL_MOD_DIR)/../../target/release/libussl_engine.a)
 LDFLAGS_USERMOD += $(USSL_ENGINE_LIB)
+
+# A port that has no ussl_platform_entropy of its own names a C file that provides it; it must
+# lie under USER_C_MODULES (upstream's unix port: micropython-port/host/ussl_platform.c).
+ifneq ($(USSL_PLATFORM_C),)
+SRC_USERMOD_C += $(USSL_PLATFORM_C)
+endif
