@@ -117,10 +117,16 @@ static mp_obj_t poll_unregister(mp_obj_t self_in, mp_obj_t obj) {
     if (e != NULL) {
         // Keep registration order (results come out in it); drop the reference for the GC.
         size_t i = e - self->entries;
+        // An ipoll iteration may be in progress (asyncio unregisters inside it): keep its
+        // position on the entries that remain.
+        if (i < self->iter_idx) {
+            self->iter_idx--;
+        } else if (e->revents != 0 && self->iter_left > 0) {
+            self->iter_left--;
+        }
         memmove(e, e + 1, (self->len - i - 1) * sizeof(*e));
         self->len--;
         memset(&self->entries[self->len], 0, sizeof(*e));
-        self->iter_left = 0; // an ipoll iteration in progress ends here
     }
     return mp_const_none;
 }

@@ -116,5 +116,19 @@ try:
     poller.poll(0)
 except OSError as e:
     print("custom error:", e.errno == errno.EIO)
-poller.unregister(x)
+x.state = select.POLLIN
+
+# Unregistering inside an ipoll iteration (asyncio does): the other ready objects still come.
+y, z = Pollable(), Pollable()
+y.state = z.state = select.POLLIN
+poller.register(y, select.POLLIN)
+poller.register(z, select.POLLIN)
+seen = []
+for o, ev in poller.ipoll(0):
+    seen.append("x" if o is x else "y" if o is y else "z")
+    if o is x:
+        poller.unregister(x)
+print("ipoll with unregister:", seen)
+poller.unregister(y)
+poller.unregister(z)
 print("empty poller:", poller.poll(0))
