@@ -66,6 +66,11 @@ where
 
         // Remove the content type
         app_data.truncate(app_data.len() - 1);
+        // ussl: RFC 8446 section 5.4: more than 2^14 bytes of content is record_overflow
+        // (0.19.0 passed them on).
+        if app_data.len() > crate::record::MAX_PLAINTEXT_LEN {
+            return Err(TlsError::InsufficientSpace);
+        }
 
         let mut buf = ParseBuffer::new(app_data.as_slice());
         match content_type {
@@ -440,6 +445,11 @@ where
                 }
             }
             ServerRecord::ChangeCipherSpec(_) => {}
+            // ussl: an alert (encrypted under the handshake key) is the server's alert;
+            // 0.19.0 reported it as InvalidRecord.
+            ServerRecord::Alert(alert) => {
+                return Err(TlsError::HandshakeAborted(alert.level, alert.description));
+            }
             _ => return Err(TlsError::InvalidRecord),
         }
 

@@ -154,6 +154,11 @@ pub struct RecordHeader {
     header: [u8; 5],
 }
 
+/// ussl: the largest TLSCiphertext fragment (RFC 8446 section 5.2).
+pub(crate) const MAX_RECORD_LEN: usize = (1 << 14) + 256;
+/// ussl: the largest TLSInnerPlaintext content (RFC 8446 section 5.4).
+pub(crate) const MAX_PLAINTEXT_LEN: usize = 1 << 14;
+
 impl RecordHeader {
     pub const LEN: usize = 5;
 
@@ -174,6 +179,11 @@ impl RecordHeader {
     pub fn decode(header: [u8; 5]) -> Result<RecordHeader, TlsError> {
         match ContentType::of(header[0]) {
             None => Err(TlsError::InvalidRecord),
+            // ussl: RFC 8446 section 5.2: no record exceeds 2^14 + 256 bytes (record_overflow),
+            // whatever room the receive buffer has. 0.19.0 took any length the buffer held.
+            Some(_) if u16::from_be_bytes([header[3], header[4]]) as usize > MAX_RECORD_LEN => {
+                Err(TlsError::InsufficientSpace)
+            }
             Some(_) => Ok(RecordHeader { header }),
         }
     }
