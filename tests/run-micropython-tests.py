@@ -21,6 +21,8 @@ The runner starts real TLS peers on 127.0.0.1 (no mocks):
                that also records whether the client closed with close_notify
   HTTP_PORT    a plain-TCP server that answers HTTP (not TLS)
   CLOSE_PORT   a TCP server that reads the ClientHello and closes (mid-handshake EOF)
+  HOSTILE_PORT tests/hostile/tls13_peer.py: a TLS 1.3 server that misbehaves in the way named
+               by a line the client sends before its ClientHello (tls_hostile.py)
 
 Scripts get these values (the CA certificates, and the helpers of
 tests/micropython/support/tls_support.py) through a generated preamble that is put in
@@ -270,6 +272,18 @@ class Servers:
         close = listen_socket()
         serve_forever(close, close_handler)
         self.close_port = close.getsockname()[1]
+        self.hostile_port = self.start_hostile(cert_dir)
+
+    def start_hostile(self, cert_dir):
+        proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "tests" / "hostile" / "tls13_peer.py"), "--certs", str(cert_dir)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.procs.append(proc)
+        line = proc.stdout.readline().decode()
+        if not line.startswith("PORT "):
+            raise SystemExit("tests/hostile/tls13_peer.py did not start (python3 with the "
+                             "cryptography package: make deps)")
+        return int(line.split()[1])
 
     def preamble(self):
         ca_der = (self.cert_dir / "ca.der").read_bytes()
@@ -283,6 +297,7 @@ class Servers:
             f"PY_TLS_PORT = {self.py_tls.port}",
             f"HTTP_PORT = {self.http_port}",
             f"CLOSE_PORT = {self.close_port}",
+            f"HOSTILE_PORT = {self.hostile_port}",
             f"CA_DER = {ca_der!r}",
             f"OTHER_CA_DER = {other_der!r}",
             f"CA_PEM = {ca_pem!r}",
