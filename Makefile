@@ -19,7 +19,8 @@ include micropython-port/unix/unix.mk
 include tests/tests.mk
 include boards/esp8266.mk
 
-# Installs what a fresh machine lacks (apt packages, rust-src, cbindgen, pip packages).
+# Installs what a fresh machine lacks (apt packages, rust-src, cbindgen, pip packages:
+# pyserial for pyboard.py, esptool, cryptography for the hostile TLS peer tests/hostile/).
 deps:
 	@tools_missing=0; \
 	for t in xtensa-lx106-elf-gcc xtensa-lx106-elf-as qemu-system-xtensa openssl; do command -v $$t >/dev/null || tools_missing=1; done; \
@@ -34,6 +35,9 @@ deps:
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-serial >/dev/null; }
 	@command -v esptool.py >/dev/null || $(PYTHON) -m pip install -q esptool==4.8.1 2>/dev/null || \
 	  $(PYTHON) -m pip install -q --break-system-packages esptool==4.8.1 || echo "deps: esptool not installed (the link check's image step will say so)"
+	@$(PYTHON) -c "import cryptography" 2>/dev/null || $(PYTHON) -m pip install -q cryptography==48.0.0 2>/dev/null || \
+	  $(PYTHON) -m pip install -q --break-system-packages cryptography==48.0.0 || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-cryptography >/dev/null; }
 	@test "$(MPY_DIR)" != MISSING || { echo "no MicroPython source (see micropython-port/tools/fetch-micropython.sh)"; exit 1; }
 
 clean:

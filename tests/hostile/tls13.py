@@ -302,8 +302,10 @@ def message_hash(client_hello1):
 class Credentials:
     def __init__(self, cert_dir):
         pem = open(os.path.join(cert_dir, "server.pem"), "rb").read()
-        self.chain = [c.public_bytes(serialization.Encoding.DER)
-                      for c in x509.load_pem_x509_certificates(pem)]
+        end = b"-----END CERTIFICATE-----"
+        blocks = [b + end for b in pem.split(end) if b"-----BEGIN" in b]
+        self.chain = [x509.load_pem_x509_certificate(b).public_bytes(serialization.Encoding.DER)
+                      for b in blocks]
         key_pem = open(os.path.join(cert_dir, "server.key"), "rb").read()
         self.key = serialization.load_pem_private_key(key_pem, password=None)
 
