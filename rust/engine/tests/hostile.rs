@@ -109,8 +109,7 @@ fn read_exact(c: &mut Client, want: &[u8]) -> Result<(), i32> {
 
 /// Runs one scenario: handshake, then "ping\n" and "pong\n" echoed, then close.
 fn run(scenario: &str, v: Verify, rx: usize) -> Outcome {
-    let mut sock = connect(peer());
-    sock.write_all(format!("{scenario}\n").as_bytes()).unwrap();
+    let sock = hello(connect(peer()), scenario);
     if scenario == "silence" {
         // The peer never answers: the test gives up and closes the socket after a second.
         let s = sock.try_clone().unwrap();
@@ -195,6 +194,7 @@ fn wrong_ca() {
     assert_eq!(c.handshake(), Err(USSL_ERR_CERT_VERIFY));
 }
 
+/// Names the scenario to the peer (the line before the ClientHello).
 fn hello(mut sock: std::net::TcpStream, scenario: &str) -> std::net::TcpStream {
     sock.write_all(format!("{scenario}\n").as_bytes()).unwrap();
     sock
