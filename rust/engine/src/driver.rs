@@ -13,7 +13,8 @@ use embedded_tls::{MaxFragmentLength, TlsConfig, TlsConnection, TlsContext, TlsE
 
 use crate::error::{self, Stage};
 use crate::io::{Io, Phase};
-use crate::provider::{CaVerifier, EngineProvider, Suite};
+use crate::provider::{EngineProvider, Suite};
+use crate::verify::{Report, Settings, Verifier};
 use crate::rng;
 use crate::transport::Transport;
 
@@ -23,8 +24,13 @@ pub(crate) const MAX_SERVER_NAME: usize = 64;
 /// Everything the task needs besides the shared state and the record buffers.
 pub struct Params {
     pub server_name: heapless::String<MAX_SERVER_NAME>,
-    /// Trust anchor (DER) in caller memory; `Some` turns verification on.
+    /// Trust anchors (one or more concatenated DER certificates) in caller memory; `Some`
+    /// turns verification on.
     pub ca: Option<&'static [u8]>,
+    /// Current unix time for the validity check; None: the caller opted out.
+    pub now: Option<i64>,
+    /// Caller buffer for the leaf certificate's DER (getpeercert), if any.
+    pub peer_cert: Option<&'static mut [u8]>,
     /// Seeds the handshake's generator (built only when the handshake starts).
     pub seed: rng::Seed,
     /// Asked of the server when the receive buffer cannot hold a full 16 KiB record.
@@ -56,7 +62,7 @@ pub fn drive(
     io: &'static Io,
     rx: &'static mut [u8],
     tx: &'static mut [u8],
-    params: Params,
+    mut params: Params,
 ) -> impl Future<Output = ()> {
     // An `async move` block rather than an `async fn`: the latter moves its arguments into
     // a second copy inside the future.
@@ -67,17 +73,29 @@ pub fn drive(
         // this block, the provider goes to embedded-tls by reference (see `EngineProvider`),
         // and the parameters are used in place rather than moved into copies.
         let opened = {
-            let mut config = TlsConfig::new();
-            if !params.server_name.is_empty() {
+            // RSA schemes are offered: we verify RSA certificates and PSS CertificateVerify
+            // ourselves (no allocator needed, unlike embedded-tls's `rsa` feature).
+            let mut config = TlsConfig::new().enable_rsa_signatures();
+            // RFC 6066: IP literals are not sent as SNI (still checked against iPAddress SANs).
+            if !params.server_name.is_empty() && !crate::verify::is_ip_literal(&params.server_name) {
                 config = config.with_server_name(params.server_name.as_str());
             }
             if let Some(m) = params.max_fragment {
                 config = config.with_max_fragment_length(m);
             }
-            let mut provider = EngineProvider {
-                rng: rng::from_seed(params.seed),
-                verifier: params.ca.map(|ca| CaVerifier::new(ca, io)),
+            let report = Report { code: &io.verify_code, peer_cert_len: &io.peer_cert_len };
+            let verifier = if params.ca.is_some() || params.peer_cert.is_some() {
+                let settings = Settings {
+                    check: params.ca.is_some(),
+                    anchors: params.ca.unwrap_or(&[]),
+                    host: params.server_name.as_str(),
+                    now: params.now,
+                };
+                Some(Verifier::new(settings, report, params.peer_cert.take()))
+            } else {
+                None
             };
+            let mut provider = EngineProvider { rng: rng::from_seed(params.seed), verifier };
             conn.open(TlsContext::new(&config, &mut provider)).await
         };
         if let Err(e) = opened {

@@ -29,13 +29,13 @@ pub const USSL_ERR_CA_FORMAT: i32 = -9;
 pub const USSL_ERR_HANDSHAKE_EOF: i32 = -10;
 /// The peer closed the TCP connection without close_notify (possible truncation).
 pub const USSL_ERR_EOF: i32 = -11;
-/// The server certificate was not signed by the CA, or does not match the server name.
+/// Certificate verification failed otherwise (e.g. the server sent no certificate).
 pub const USSL_ERR_CERT_VERIFY: i32 = -12;
-/// The server certificate could not be parsed.
+/// A certificate is malformed (not valid DER / X.509).
 pub const USSL_ERR_CERT_PARSE: i32 = -13;
-/// The server certificate uses an algorithm we cannot verify (only ECDSA P-256/SHA-256).
+/// A certificate uses an algorithm, key type or size, or critical extension we do not support.
 pub const USSL_ERR_CERT_UNSUPPORTED: i32 = -14;
-/// The server certificate chain is larger than the verifier can hold.
+/// The certificate chain is longer than the verifier accepts.
 pub const USSL_ERR_CERT_TOO_LARGE: i32 = -15;
 /// Bytes from the peer are not TLS records (not a TLS server?).
 pub const USSL_ERR_INVALID_RECORD: i32 = -16;
@@ -55,6 +55,24 @@ pub const USSL_ERR_PEER_ALERT: i32 = -22;
 pub const USSL_ERR_NOT_CONNECTED: i32 = -23;
 /// Internal engine error.
 pub const USSL_ERR_INTERNAL: i32 = -24;
+/// Certificate chain does not lead to a trusted CA (unknown issuer).
+pub const USSL_ERR_CERT_UNKNOWN_CA: i32 = -25;
+/// A certificate in the chain has expired.
+pub const USSL_ERR_CERT_EXPIRED: i32 = -26;
+/// A certificate in the chain is not yet valid.
+pub const USSL_ERR_CERT_NOT_YET_VALID: i32 = -27;
+/// The server certificate does not match the server name (subjectAltName).
+pub const USSL_ERR_CERT_HOSTNAME: i32 = -28;
+/// A certificate signature in the chain is invalid.
+pub const USSL_ERR_CERT_SIGNATURE: i32 = -29;
+/// The server's CertificateVerify signature is invalid.
+pub const USSL_ERR_CERT_VERIFY_SIGNATURE: i32 = -30;
+/// An issuing certificate is not a CA, or its path length constraint is exceeded.
+pub const USSL_ERR_CERT_NOT_CA: i32 = -31;
+/// A certificate's key usage does not allow its use (keyCertSign / digitalSignature / serverAuth).
+pub const USSL_ERR_CERT_KEY_USAGE: i32 = -32;
+/// The device clock is not set (earlier than the firmware build); set it or opt out of the time check.
+pub const USSL_ERR_CLOCK_NOT_SET: i32 = -33;
 /// Alert received from the peer: code = USSL_ERR_ALERT_RECEIVED_BASE - alert description (RFC 8446 section 6).
 pub const USSL_ERR_ALERT_RECEIVED_BASE: i32 = -100;
 /// Handshake aborted by us with an alert to the peer: code = USSL_ERR_ALERT_SENT_BASE - alert description.
@@ -128,10 +146,19 @@ pub fn message(code: i32) -> &'static CStr {
         USSL_ERR_CA_FORMAT => c"CA certificate must be DER (convert PEM with ussl_pem_to_der)",
         USSL_ERR_HANDSHAKE_EOF => c"peer closed connection during handshake",
         USSL_ERR_EOF => c"peer closed connection without close_notify",
-        USSL_ERR_CERT_VERIFY => c"certificate verification failed (not signed by the CA, or name mismatch)",
-        USSL_ERR_CERT_PARSE => c"certificate verification failed: cannot parse certificate",
-        USSL_ERR_CERT_UNSUPPORTED => c"certificate verification failed: unsupported algorithm (ECDSA P-256 only)",
-        USSL_ERR_CERT_TOO_LARGE => c"certificate verification failed: certificate chain too large",
+        USSL_ERR_CERT_VERIFY => c"certificate verification failed (no server certificate)",
+        USSL_ERR_CERT_PARSE => c"certificate verification failed: malformed certificate",
+        USSL_ERR_CERT_UNSUPPORTED => c"certificate verification failed: unsupported algorithm, key or critical extension",
+        USSL_ERR_CERT_TOO_LARGE => c"certificate verification failed: certificate chain too long",
+        USSL_ERR_CERT_UNKNOWN_CA => c"certificate verification failed: unknown CA (issuer not trusted)",
+        USSL_ERR_CERT_EXPIRED => c"certificate verification failed: certificate expired",
+        USSL_ERR_CERT_NOT_YET_VALID => c"certificate verification failed: certificate not yet valid",
+        USSL_ERR_CERT_HOSTNAME => c"certificate verification failed: hostname mismatch",
+        USSL_ERR_CERT_SIGNATURE => c"certificate verification failed: bad certificate signature",
+        USSL_ERR_CERT_VERIFY_SIGNATURE => c"certificate verification failed: bad CertificateVerify signature from server",
+        USSL_ERR_CERT_NOT_CA => c"certificate verification failed: issuer is not a CA or path length exceeded",
+        USSL_ERR_CERT_KEY_USAGE => c"certificate verification failed: key usage does not allow this use",
+        USSL_ERR_CLOCK_NOT_SET => c"certificate verification failed: clock not set (set the time, or opt out of the time check)",
         USSL_ERR_INVALID_RECORD => c"invalid TLS record (peer is not speaking TLS?)",
         USSL_ERR_RECORD_TOO_LARGE => c"TLS record larger than the receive buffer",
         USSL_ERR_DECRYPT => c"TLS record decryption failed (bad_record_mac)",
@@ -202,16 +229,6 @@ pub fn from_tls(e: TlsError, stage: Stage, eof: bool, verify_code: i32) -> i32 {
         | TlsError::ParseError(_)
         | TlsError::DecodeError => USSL_ERR_HANDSHAKE,
         _ => USSL_ERR_INTERNAL,
-    }
-}
-
-/// Maps a rejection by the certificate verifier to a return code.
-pub fn from_verifier(e: TlsError) -> i32 {
-    match e {
-        TlsError::OutOfMemory | TlsError::InsufficientSpace => USSL_ERR_CERT_TOO_LARGE,
-        TlsError::InvalidSignatureScheme => USSL_ERR_CERT_UNSUPPORTED,
-        TlsError::DecodeError | TlsError::ParseError(_) => USSL_ERR_CERT_PARSE,
-        _ => USSL_ERR_CERT_VERIFY,
     }
 }
 

@@ -148,6 +148,9 @@ pub struct Io {
     pub decrypted_left: Cell<usize>,
     /// Set by the certificate verifier when it rejects the peer (an error code).
     pub verify_code: Cell<i32>,
+    /// Length of the leaf certificate copied into the caller's peer-cert buffer (0: none,
+    /// USSL_ERR_BUFFER: it did not fit).
+    pub peer_cert_len: Cell<i32>,
     /// Bumped whenever bytes move or the phase changes; the C ABI re-polls while it moves.
     progress: Cell<u32>,
 }
@@ -167,6 +170,7 @@ impl Io {
             code: Cell::new(0),
             decrypted_left: Cell::new(0),
             verify_code: Cell::new(0),
+            peer_cert_len: Cell::new(0),
             progress: Cell::new(0),
         }
     }

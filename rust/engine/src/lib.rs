@@ -16,5 +16,6 @@ mod pem;
 mod provider;
 mod rng;
 mod transport;
+mod verify;
 
 pub use ffi::api::*;

@@ -1,4 +1,4 @@
-//! In-place PEM -> DER for one certificate (the first PEM block in the buffer).
+//! In-place PEM -> DER for a certificate or a bundle of certificates.
 
 const BEGIN: &[u8] = b"-----BEGIN ";
 const END: &[u8] = b"-----END ";
@@ -27,15 +27,13 @@ pub fn looks_like_pem(buf: &[u8]) -> bool {
     buf[start..].starts_with(BEGIN)
 }
 
-/// Decodes the first PEM block of `buf` into the start of `buf`; returns the DER length.
-pub fn pem_to_der_in_place(buf: &mut [u8]) -> Option<usize> {
-    let begin = find(buf, BEGIN, 0)?;
-    // End of the "-----BEGIN XXX-----" line.
-    let label_end = find(buf, b"-----", begin + BEGIN.len())? + 5;
-    let end = find(buf, END, label_end)?;
-    let (mut acc, mut bits, mut out) = (0u32, 0u32, 0usize);
+/// Decodes the base64 in `buf[from..to]` to `buf[out..]`; returns the new end of output.
+/// In place is safe: every 4 input characters give at most 3 bytes, so the output never
+/// catches up with the input (`out <= from` on entry).
+fn decode(buf: &mut [u8], from: usize, to: usize, mut out: usize) -> Option<usize> {
+    let (mut acc, mut bits) = (0u32, 0u32);
     let mut pad = false;
-    for i in label_end..end {
+    for i in from..to {
         let c = buf[i];
         if c.is_ascii_whitespace() {
             continue;
@@ -52,10 +50,30 @@ pub fn pem_to_der_in_place(buf: &mut [u8]) -> Option<usize> {
         bits += 6;
         if bits >= 8 {
             bits -= 8;
-            // `out` never catches up with `i`: 4 input chars give at most 3 bytes.
             buf[out] = (acc >> bits) as u8;
             out += 1;
         }
+    }
+    Some(out)
+}
+
+/// Decodes every "CERTIFICATE" block of a PEM bundle (other labels are skipped) into the
+/// start of `buf`, DER certificates back to back; returns the total length.
+pub fn pem_bundle_to_der_in_place(buf: &mut [u8]) -> Option<usize> {
+    const LABEL: &[u8] = b"CERTIFICATE-----";
+    let (mut pos, mut out) = (0usize, 0usize);
+    while let Some(begin) = find(buf, BEGIN, pos) {
+        let label_start = begin + BEGIN.len();
+        let label_end = find(buf, b"-----", label_start)? + 5;
+        let end = find(buf, END, label_end)?;
+        if &buf[label_start..label_end] == LABEL {
+            let start = out;
+            out = decode(buf, label_end, end, out)?;
+            if out == start {
+                return None;
+            }
+        }
+        pos = find(buf, b"-----", end + END.len())? + 5;
     }
     (out > 0).then_some(out)
 }
@@ -68,9 +86,22 @@ mod tests {
     fn decodes() {
         let mut b = *b"-----BEGIN CERTIFICATE-----\nAAEC/w==\n-----END CERTIFICATE-----\n";
         assert!(looks_like_pem(&b));
-        assert_eq!(pem_to_der_in_place(&mut b), Some(4));
+        assert_eq!(pem_bundle_to_der_in_place(&mut b), Some(4));
         assert_eq!(&b[..4], &[0, 1, 2, 255]);
-        let mut bad = *b"-----BEGIN X-----\nA!==\n-----END X-----";
-        assert_eq!(pem_to_der_in_place(&mut bad), None);
+        let mut bad = *b"-----BEGIN CERTIFICATE-----\nA!==\n-----END CERTIFICATE-----";
+        assert_eq!(pem_bundle_to_der_in_place(&mut bad), None);
+    }
+
+    #[test]
+    fn decodes_bundles() {
+        let mut b = *b"junk\n-----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----\n\
+            -----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n\
+            -----BEGIN CERTIFICATE-----\nMAEF\n-----END CERTIFICATE-----\n";
+        assert_eq!(pem_bundle_to_der_in_place(&mut b), Some(5));
+        assert_eq!(&b[..5], &[0x30, 0x00, 0x30, 0x01, 0x05]);
+        let mut none = *b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
+        assert_eq!(pem_bundle_to_der_in_place(&mut none), None);
+        let mut cut = *b"-----BEGIN CERTIFICATE-----\nMAA=\n";
+        assert_eq!(pem_bundle_to_der_in_place(&mut cut), None);
     }
 }

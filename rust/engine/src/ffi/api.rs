@@ -2,7 +2,7 @@
 
 use core::ffi::c_char;
 
-use cty::{int32_t, size_t, uint8_t};
+use cty::{int32_t, int64_t, size_t, uint8_t, uint32_t};
 use embedded_tls::MaxFragmentLength;
 
 use super::engine::{self, ENGINE_ALIGN, ENGINE_SIZE};
@@ -30,16 +30,29 @@ pub struct UsslClientConfig {
     /// when verifying. At most 64 bytes.
     pub server_name: *const uint8_t,
     pub server_name_len: size_t,
-    /// Trust anchor, one DER certificate (ECDSA P-256). PEM must be converted first with
-    /// ussl_pem_to_der. Must stay valid and unchanged until ussl_engine_free.
+    /// Trust anchors: one or more DER certificates back to back (a PEM bundle converted
+    /// with ussl_pem_to_der). Must stay valid and unchanged until ussl_engine_free.
     pub ca: *const uint8_t,
     pub ca_len: size_t,
     /// USSL_CERT_NONE (0): no verification. USSL_CERT_OPTIONAL (1): verify if a CA is
-    /// given. USSL_CERT_REQUIRED (2): a CA and a server name are required; the chain and
-    /// the name are verified and the handshake fails otherwise. Validity dates are not
-    /// checked (no clock).
+    /// given. USSL_CERT_REQUIRED (2): a CA and a server name are required. When verifying,
+    /// the chain, the validity dates, the CA constraints and the name (subjectAltName) are
+    /// checked and the handshake fails with the reason (USSL_ERR_CERT_*) otherwise.
     pub verify_mode: int32_t,
+    /// Current time, unix seconds, for the validity dates. A time before the engine was
+    /// built means "clock not set" (USSL_ERR_CLOCK_NOT_SET) unless USSL_FLAG_NO_TIME_CHECK.
+    pub now: int64_t,
+    /// USSL_FLAG_* bits.
+    pub flags: uint32_t,
+    /// Optional buffer (NULL: none) that receives the server's leaf certificate (DER)
+    /// during the handshake, for getpeercert; see ussl_peer_cert_len. Must stay valid until
+    /// ussl_engine_free.
+    pub peer_cert: *mut uint8_t,
+    pub peer_cert_cap: size_t,
 }
+
+/// flags: do not check the certificates' validity dates (for devices without a clock).
+pub const USSL_FLAG_NO_TIME_CHECK: u32 = 1;
 
 /// Bytes of memory ussl_client_new needs for the engine.
 #[unsafe(no_mangle)]
@@ -144,7 +157,8 @@ pub unsafe extern "C" fn ussl_client_new(
     let name = unsafe { bytes(cfg.server_name, cfg.server_name_len) };
     let mut server_name = heapless::String::<MAX_SERVER_NAME>::new();
     if let Some(name) = name {
-        let ok = name.iter().all(|b| b.is_ascii_alphanumeric() || b"-._".contains(b))
+        // ':' for IPv6 literals.
+        let ok = name.iter().all(|b| b.is_ascii_alphanumeric() || b"-._:".contains(b))
             && core::str::from_utf8(name).is_ok_and(|s| server_name.push_str(s).is_ok());
         if !ok {
             return USSL_ERR_SERVER_NAME;
@@ -154,7 +168,7 @@ pub unsafe extern "C" fn ussl_client_new(
     let ca: Option<&'static [u8]> = unsafe { bytes(cfg.ca, cfg.ca_len) };
     let ca = if mode == USSL_CERT_NONE { None } else { ca };
     if let Some(ca) = ca {
-        if pem::looks_like_pem(ca) || ca[0] != 0x30 {
+        if pem::looks_like_pem(ca) || !crate::verify::is_der_list(ca) {
             return USSL_ERR_CA_FORMAT;
         }
         if server_name.is_empty() {
@@ -171,7 +185,15 @@ pub unsafe extern "C" fn ussl_client_new(
         Some(m) => tx_len.min(fragment_len(m) + TX_OVERHEAD),
         None => tx_len,
     };
-    let params = Params { server_name, ca, seed, max_fragment };
+    let now = if cfg.flags & USSL_FLAG_NO_TIME_CHECK != 0 { None } else { Some(cfg.now) };
+    // SAFETY: caller contract: the buffer stays valid, and is not otherwise accessed, until
+    // ussl_engine_free.
+    let peer_cert: Option<&'static mut [u8]> = if cfg.peer_cert.is_null() || cfg.peer_cert_cap == 0 {
+        None
+    } else {
+        Some(unsafe { core::slice::from_raw_parts_mut(cfg.peer_cert, cfg.peer_cert_cap) })
+    };
+    let params = Params { server_name, ca, now, peer_cert, seed, max_fragment };
     // SAFETY: checked size/alignment above; buffer and lifetime contract from the caller.
     let e = unsafe { engine::place(mem.cast(), rx, rx_len, tx, tx_len, tx_used, params) };
     // SAFETY: `e` was just placed.
@@ -449,14 +471,30 @@ pub unsafe extern "C" fn ussl_engine_free(e: *mut UsslEngine) {
     unsafe { engine::destroy(e) };
 }
 
+/// The server's leaf certificate: its DER length in the config's peer_cert buffer (> 0,
+/// once the server's Certificate message arrived), 0 if none was received (or no buffer
+/// was given), USSL_ERR_BUFFER if it was larger than peer_cert_cap (nothing copied).
+///
+/// # Safety
+/// `e` from ussl_client_new and not freed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ussl_peer_cert_len(e: *mut UsslEngine) -> int32_t {
+    if e.is_null() {
+        return USSL_ERR_ARG;
+    }
+    // SAFETY: caller contract.
+    unsafe { engine::io(e) }.peer_cert_len.get()
+}
+
 /// Static NUL-terminated English text for a return code.
 #[unsafe(no_mangle)]
 pub extern "C" fn ussl_error_message(code: int32_t) -> *const c_char {
     message(code).as_ptr()
 }
 
-/// Converts the first PEM block in `buf` to DER in place (at the start of `buf`).
-/// Returns the DER length, or USSL_ERR_CA_FORMAT.
+/// Converts every PEM CERTIFICATE block in `buf` (one certificate or a bundle) to DER in
+/// place: the DER certificates end up back to back at the start of `buf`. Returns the
+/// total DER length, or USSL_ERR_CA_FORMAT (no certificate, bad base64, not DER).
 ///
 /// # Safety
 /// `buf` valid for reads and writes of `len` bytes.
@@ -467,8 +505,8 @@ pub unsafe extern "C" fn ussl_pem_to_der(buf: *mut uint8_t, len: size_t) -> int3
     }
     // SAFETY: caller contract.
     let buf = unsafe { core::slice::from_raw_parts_mut(buf, len) };
-    match pem::pem_to_der_in_place(buf) {
-        Some(n) => n as i32,
-        None => USSL_ERR_CA_FORMAT,
+    match pem::pem_bundle_to_der_in_place(buf) {
+        Some(n) if crate::verify::is_der_list(&buf[..n]) => n as i32,
+        _ => USSL_ERR_CA_FORMAT,
     }
 }

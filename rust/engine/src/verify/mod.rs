@@ -1,0 +1,246 @@
+//! Our own X.509 certificate verifier for embedded-tls (`TlsVerifier`): chains of ECDSA
+//! P-256/P-384 and RSA (PKCS#1 v1.5, 2048-4096 bits) certificates to one of several trust
+//! anchors, validity dates, CA constraints, key usage, the server name (subjectAltName), and
+//! the server's TLS 1.3 CertificateVerify (ECDSA, RSA-PSS).
+//!
+//! No allocation: certificates are read in place; what must outlive the Certificate message
+//! (the leaf's public key, the transcript hash) is copied into the verifier.
+
+mod cert;
+mod chain;
+pub mod der;
+mod ecdsa;
+mod name;
+mod rsa;
+mod time;
+
+use core::cell::Cell;
+
+use embedded_tls::{
+    CertificateEntryRef, CertificateRef, CertificateVerifyRef, SignatureScheme, TlsCipherSuite, TlsError, TlsVerifier,
+};
+use sha2::Digest;
+
+use crate::error;
+use cert::{HashAlg, PublicKey};
+
+/// True if `buf` is one or more DER certificates (SEQUENCEs) back to back, nothing else.
+pub fn is_der_list(buf: &[u8]) -> bool {
+    let mut r = der::Reader::new(buf);
+    let mut n = 0;
+    while !r.is_empty() {
+        match r.read() {
+            Ok(t) if t.tag == der::SEQUENCE => n += 1,
+            _ => return false,
+        }
+    }
+    n > 0
+}
+
+/// True if `name` is an IPv4 or IPv6 literal (checked against iPAddress SANs, not sent as SNI).
+pub fn is_ip_literal(name: &str) -> bool {
+    name::Host::new(name).is_ip()
+}
+
+/// Why a certificate (or the server's CertificateVerify) was rejected.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Error {
+    UnknownCa,
+    Expired,
+    NotYetValid,
+    Hostname,
+    BadSignature,
+    BadCertVerify,
+    Unsupported,
+    Malformed,
+    NotCa,
+    KeyUsage,
+    ClockNotSet,
+    ChainTooLong,
+    NoCertificate,
+}
+
+impl Error {
+    /// The C ABI error code.
+    pub fn code(self) -> i32 {
+        match self {
+            Error::UnknownCa => error::USSL_ERR_CERT_UNKNOWN_CA,
+            Error::Expired => error::USSL_ERR_CERT_EXPIRED,
+            Error::NotYetValid => error::USSL_ERR_CERT_NOT_YET_VALID,
+            Error::Hostname => error::USSL_ERR_CERT_HOSTNAME,
+            Error::BadSignature => error::USSL_ERR_CERT_SIGNATURE,
+            Error::BadCertVerify => error::USSL_ERR_CERT_VERIFY_SIGNATURE,
+            Error::Unsupported => error::USSL_ERR_CERT_UNSUPPORTED,
+            Error::Malformed => error::USSL_ERR_CERT_PARSE,
+            Error::NotCa => error::USSL_ERR_CERT_NOT_CA,
+            Error::KeyUsage => error::USSL_ERR_CERT_KEY_USAGE,
+            Error::ClockNotSet => error::USSL_ERR_CLOCK_NOT_SET,
+            Error::ChainTooLong => error::USSL_ERR_CERT_TOO_LARGE,
+            Error::NoCertificate => error::USSL_ERR_CERT_VERIFY,
+        }
+    }
+}
+
+/// The leaf's public key, kept for the CertificateVerify message.
+enum LeafKey {
+    None,
+    P256([u8; 65]),
+    P384([u8; 97]),
+    Rsa { n: [u8; 512], len: u16, e: u32 },
+}
+
+/// Longest transcript hash kept (SHA-384 suites included).
+const MAX_HASH: usize = 48;
+
+/// What the verifier reports back to the connection.
+pub struct Report<'a> {
+    /// Set to the error code when the peer is rejected.
+    pub code: &'a Cell<i32>,
+    /// Leaf length copied into the caller's buffer (or USSL_ERR_BUFFER when it did not fit).
+    pub peer_cert_len: &'a Cell<i32>,
+}
+
+/// Verifier configuration (from the C config).
+pub struct Settings<'a> {
+    /// Verify the chain and the name; false only records the leaf (getpeercert).
+    pub check: bool,
+    pub anchors: &'a [u8],
+    pub host: &'a str,
+    /// Current unix time; None: the caller opted out of the validity check.
+    pub now: Option<i64>,
+}
+
+pub struct Verifier<'a> {
+    settings: Settings<'a>,
+    report: Report<'a>,
+    peer_cert: Option<&'a mut [u8]>,
+    key: LeafKey,
+    transcript: [u8; MAX_HASH],
+    transcript_len: u8,
+}
+
+impl<'a> Verifier<'a> {
+    pub fn new(settings: Settings<'a>, report: Report<'a>, peer_cert: Option<&'a mut [u8]>) -> Self {
+        Self { settings, report, peer_cert, key: LeafKey::None, transcript: [0; MAX_HASH], transcript_len: 0 }
+    }
+
+    fn fail(&self, e: Error) -> TlsError {
+        self.report.code.set(e.code());
+        match e {
+            Error::BadCertVerify => TlsError::InvalidSignature,
+            _ => TlsError::InvalidCertificate,
+        }
+    }
+
+    fn check_chain(&mut self, list: &[&[u8]]) -> Result<(), Error> {
+        let now = match self.settings.now {
+            Some(t) if t < time::CLOCK_FLOOR => return Err(Error::ClockNotSet),
+            n => n,
+        };
+        let policy = chain::Policy { anchors: self.settings.anchors, now, host: name::Host::new(self.settings.host) };
+        let leaf = chain::verify(list, &policy)?;
+        self.key = match leaf.key {
+            PublicKey::P256(k) => LeafKey::P256(k.try_into().map_err(|_| Error::Malformed)?),
+            PublicKey::P384(k) => LeafKey::P384(k.try_into().map_err(|_| Error::Malformed)?),
+            PublicKey::Rsa { n, e } => {
+                let n = &n[n.iter().position(|&b| b != 0).unwrap_or(n.len())..];
+                if n.len() > 512 {
+                    return Err(Error::Unsupported);
+                }
+                let mut buf = [0u8; 512];
+                buf[..n.len()].copy_from_slice(n);
+                LeafKey::Rsa { n: buf, len: n.len() as u16, e }
+            }
+        };
+        Ok(())
+    }
+
+    fn check_verify(&self, v: &CertificateVerifyRef<'_>) -> Result<(), Error> {
+        const CONTEXT: &[u8] = b"TLS 1.3, server CertificateVerify\0";
+        let th = &self.transcript[..usize::from(self.transcript_len)];
+        let parts: [&[u8]; 3] = [&[0x20; 64], CONTEXT, th];
+        let mut h = [0u8; 64];
+        let r = match (v.signature_scheme, &self.key) {
+            (SignatureScheme::EcdsaSecp256r1Sha256, LeafKey::P256(k)) => {
+                let n = rsa::digest(HashAlg::Sha256, &parts, &mut h);
+                ecdsa::verify_p256(k, &h[..n], v.signature)
+            }
+            (SignatureScheme::EcdsaSecp384r1Sha384, LeafKey::P384(k)) => {
+                let n = rsa::digest(HashAlg::Sha384, &parts, &mut h);
+                ecdsa::verify_p384(k, &h[..n], v.signature)
+            }
+            (
+                s @ (SignatureScheme::RsaPssRsaeSha256 | SignatureScheme::RsaPssRsaeSha384 | SignatureScheme::RsaPssRsaeSha512),
+                LeafKey::Rsa { n, len, e },
+            ) => {
+                let hash = match s {
+                    SignatureScheme::RsaPssRsaeSha256 => HashAlg::Sha256,
+                    SignatureScheme::RsaPssRsaeSha384 => HashAlg::Sha384,
+                    _ => HashAlg::Sha512,
+                };
+                let hl = rsa::digest(hash, &parts, &mut h);
+                rsa::verify_pss(&n[..usize::from(*len)], *e, v.signature, hash, &h[..hl])
+            }
+            (
+                SignatureScheme::EcdsaSecp256r1Sha256
+                | SignatureScheme::EcdsaSecp384r1Sha384
+                | SignatureScheme::RsaPssRsaeSha256
+                | SignatureScheme::RsaPssRsaeSha384
+                | SignatureScheme::RsaPssRsaeSha512,
+                _,
+            ) => Err(Error::BadCertVerify), // scheme of another key type
+            _ => Err(Error::Unsupported),
+        };
+        r.map_err(|e| if e == Error::BadSignature { Error::BadCertVerify } else { e })
+    }
+}
+
+impl<S: TlsCipherSuite> TlsVerifier<S> for Verifier<'_> {
+    fn set_hostname_verification(&mut self, _hostname: &str) -> Result<(), TlsError> {
+        // The name comes from our own settings (also for IP literals, which are not sent as SNI).
+        Ok(())
+    }
+
+    fn verify_certificate(&mut self, transcript: &S::Hash, cert: CertificateRef<'_>) -> Result<(), TlsError> {
+        let mut list: heapless::Vec<&[u8], 16> = heapless::Vec::new();
+        for e in &cert.entries {
+            match e {
+                CertificateEntryRef::X509(d) => {
+                    let _ = list.push(d);
+                }
+                CertificateEntryRef::RawPublicKey(_) => return Err(self.fail(Error::Unsupported)),
+            }
+        }
+        if let (Some(buf), Some(leaf)) = (self.peer_cert.as_deref_mut(), list.first()) {
+            if leaf.len() <= buf.len() {
+                buf[..leaf.len()].copy_from_slice(leaf);
+                self.report.peer_cert_len.set(leaf.len() as i32);
+            } else {
+                self.report.peer_cert_len.set(error::USSL_ERR_BUFFER);
+            }
+        }
+        if !self.settings.check {
+            return Ok(());
+        }
+        if let Err(e) = self.check_chain(&list) {
+            return Err(self.fail(e));
+        }
+        let digest = transcript.clone().finalize();
+        if digest.len() > MAX_HASH {
+            return Err(self.fail(Error::Unsupported));
+        }
+        self.transcript[..digest.len()].copy_from_slice(&digest);
+        self.transcript_len = digest.len() as u8;
+        Ok(())
+    }
+
+    fn verify_signature(&mut self, verify: CertificateVerifyRef<'_>) -> Result<(), TlsError> {
+        if !self.settings.check {
+            return Ok(());
+        }
+        if matches!(self.key, LeafKey::None) {
+            return Err(self.fail(Error::NoCertificate));
+        }
+        self.check_verify(&verify).map_err(|e| self.fail(e))
+    }
+}
