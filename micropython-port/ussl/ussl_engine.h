@@ -91,22 +91,22 @@ int32_t ussl_platform_entropy(uint8_t *buf, size_t len);
 #define USSL_ERR_EOF (-11)
 
 /*
- The server certificate was not signed by the CA, or does not match the server name.
+ Certificate verification failed otherwise (e.g. the server sent no certificate).
  */
 #define USSL_ERR_CERT_VERIFY (-12)
 
 /*
- The server certificate could not be parsed.
+ A certificate is malformed (not valid DER / X.509).
  */
 #define USSL_ERR_CERT_PARSE (-13)
 
 /*
- The server certificate uses an algorithm we cannot verify (only ECDSA P-256/SHA-256).
+ A certificate uses an algorithm, key type or size, or critical extension we do not support.
  */
 #define USSL_ERR_CERT_UNSUPPORTED (-14)
 
 /*
- The server certificate chain is larger than the verifier can hold.
+ The certificate chain is longer than the verifier accepts.
  */
 #define USSL_ERR_CERT_TOO_LARGE (-15)
 
@@ -156,6 +156,51 @@ int32_t ussl_platform_entropy(uint8_t *buf, size_t len);
 #define USSL_ERR_INTERNAL (-24)
 
 /*
+ Certificate chain does not lead to a trusted CA (unknown issuer).
+ */
+#define USSL_ERR_CERT_UNKNOWN_CA (-25)
+
+/*
+ A certificate in the chain has expired.
+ */
+#define USSL_ERR_CERT_EXPIRED (-26)
+
+/*
+ A certificate in the chain is not yet valid.
+ */
+#define USSL_ERR_CERT_NOT_YET_VALID (-27)
+
+/*
+ The server certificate does not match the server name (subjectAltName).
+ */
+#define USSL_ERR_CERT_HOSTNAME (-28)
+
+/*
+ A certificate signature in the chain is invalid.
+ */
+#define USSL_ERR_CERT_SIGNATURE (-29)
+
+/*
+ The server's CertificateVerify signature is invalid.
+ */
+#define USSL_ERR_CERT_VERIFY_SIGNATURE (-30)
+
+/*
+ An issuing certificate is not a CA, or its path length constraint is exceeded.
+ */
+#define USSL_ERR_CERT_NOT_CA (-31)
+
+/*
+ A certificate's key usage does not allow its use (keyCertSign / digitalSignature / serverAuth).
+ */
+#define USSL_ERR_CERT_KEY_USAGE (-32)
+
+/*
+ The device clock is not set (earlier than the firmware build); set it or opt out of the time check.
+ */
+#define USSL_ERR_CLOCK_NOT_SET (-33)
+
+/*
  Alert received from the peer: code = USSL_ERR_ALERT_RECEIVED_BASE - alert description (RFC 8446 section 6).
  */
 #define USSL_ERR_ALERT_RECEIVED_BASE (-100)
@@ -198,6 +243,46 @@ int32_t ussl_platform_entropy(uint8_t *buf, size_t len);
 #define USSL_TX_BUFFER_MIN 512
 
 /*
+ flags: do not check the certificates' validity dates (for devices without a clock).
+ */
+#define USSL_FLAG_NO_TIME_CHECK 1
+
+/*
+ keyUsage bits (RFC 5280 4.2.1.3), numbered from the most significant bit of the first byte.
+ */
+#define KU_DIGITAL_SIGNATURE (1 << 0)
+
+#define KU_KEY_CERT_SIGN (1 << 5)
+
+/*
+ Most certificates above the leaf (intermediates + anchor).
+ */
+#define MAX_DEPTH 5
+
+#define BOOLEAN 1
+
+#define INTEGER 2
+
+#define BIT_STRING 3
+
+#define OCTET_STRING 4
+
+#define NULL 5
+
+#define OID 6
+
+#define UTC_TIME 23
+
+#define GENERALIZED_TIME 24
+
+#define SEQUENCE 48
+
+/*
+ Unix time of the build: a clock reading earlier than this was never set.
+ */
+#define CLOCK_FLOOR BUILD_UNIX_TIME
+
+/*
  A TLS client connection (opaque to C). Lives in caller memory, see `ussl_client_new`.
  */
 typedef struct UsslEngine UsslEngine;
@@ -213,18 +298,34 @@ typedef struct UsslClientConfig {
   const uint8_t *server_name;
   size_t server_name_len;
   /*
-   Trust anchor, one DER certificate (ECDSA P-256). PEM must be converted first with
-   ussl_pem_to_der. Must stay valid and unchanged until ussl_engine_free.
+   Trust anchors: one or more DER certificates back to back (a PEM bundle converted
+   with ussl_pem_to_der). Must stay valid and unchanged until ussl_engine_free.
    */
   const uint8_t *ca;
   size_t ca_len;
   /*
    USSL_CERT_NONE (0): no verification. USSL_CERT_OPTIONAL (1): verify if a CA is
-   given. USSL_CERT_REQUIRED (2): a CA and a server name are required; the chain and
-   the name are verified and the handshake fails otherwise. Validity dates are not
-   checked (no clock).
+   given. USSL_CERT_REQUIRED (2): a CA and a server name are required. When verifying,
+   the chain, the validity dates, the CA constraints and the name (subjectAltName) are
+   checked and the handshake fails with the reason (USSL_ERR_CERT_*) otherwise.
    */
   int32_t verify_mode;
+  /*
+   Current time, unix seconds, for the validity dates. A time before the engine was
+   built means "clock not set" (USSL_ERR_CLOCK_NOT_SET) unless USSL_FLAG_NO_TIME_CHECK.
+   */
+  int64_t now;
+  /*
+   USSL_FLAG_* bits.
+   */
+  uint32_t flags;
+  /*
+   Optional buffer (NULL: none) that receives the server's leaf certificate (DER)
+   during the handshake, for getpeercert; see ussl_peer_cert_len. Must stay valid until
+   ussl_engine_free.
+   */
+  uint8_t *peer_cert;
+  size_t peer_cert_cap;
 } UsslClientConfig;
 
 #ifdef __cplusplus
@@ -373,13 +474,24 @@ int32_t ussl_close(struct UsslEngine *e);
 void ussl_engine_free(struct UsslEngine *e);
 
 /*
+ The server's leaf certificate: its DER length in the config's peer_cert buffer (> 0,
+ once the server's Certificate message arrived), 0 if none was received (or no buffer
+ was given), USSL_ERR_BUFFER if it was larger than peer_cert_cap (nothing copied).
+
+ # Safety
+ `e` from ussl_client_new and not freed.
+ */
+int32_t ussl_peer_cert_len(struct UsslEngine *e);
+
+/*
  Static NUL-terminated English text for a return code.
  */
 const char *ussl_error_message(int32_t code);
 
 /*
- Converts the first PEM block in `buf` to DER in place (at the start of `buf`).
- Returns the DER length, or USSL_ERR_CA_FORMAT.
+ Converts every PEM CERTIFICATE block in `buf` (one certificate or a bundle) to DER in
+ place: the DER certificates end up back to back at the start of `buf`. Returns the
+ total DER length, or USSL_ERR_CA_FORMAT (no certificate, bad base64, not DER).
 
  # Safety
  `buf` valid for reads and writes of `len` bytes.

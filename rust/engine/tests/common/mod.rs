@@ -5,7 +5,7 @@ use std::alloc::{Layout, alloc_zeroed, dealloc};
 use std::ffi::CStr;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -43,15 +43,21 @@ pub struct SServer {
 impl SServer {
     pub fn start(extra: &[&str]) -> SServer {
         let dir = certs();
+        SServer::start_with(&dir.join("server.pem"), &dir.join("server.key"), None, extra)
+    }
+
+    /// s_server with a given leaf, key and (optional) chain file of intermediates.
+    pub fn start_with(cert: &Path, key: &Path, chain: Option<&Path>, extra: &[&str]) -> SServer {
         for _ in 0..5 {
             let port = free_port();
             let mut child = Command::new("openssl")
                 .args(["s_server", "-tls1_3", "-www", "-accept"])
                 .arg(format!("127.0.0.1:{port}"))
                 .arg("-cert")
-                .arg(dir.join("server.pem"))
+                .arg(cert)
                 .arg("-key")
-                .arg(dir.join("server.key"))
+                .arg(key)
+                .args(chain.map(|c| vec![std::ffi::OsStr::new("-cert_chain"), c.as_os_str()]).unwrap_or_default())
                 .args(extra)
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
@@ -95,11 +101,20 @@ pub struct Opts {
     pub tx: usize,
     /// Bytes fed per ussl_feed call and consumed per ussl_output_consume call.
     pub step: usize,
+    /// Clock handed to the engine (unix seconds).
+    pub now: i64,
+    pub flags: u32,
+    /// Size of the buffer for the server's leaf certificate (0: none).
+    pub peer_cert_cap: usize,
+}
+
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
 }
 
 impl Default for Opts {
     fn default() -> Self {
-        Opts { server_name: Some("localhost"), ca: None, verify: USSL_CERT_NONE, rx: 16640, tx: 2048, step: 4096 }
+        Opts { server_name: Some("localhost"), ca: None, verify: USSL_CERT_NONE, rx: 16640, tx: 2048, step: 4096, now: unix_now(), flags: 0, peer_cert_cap: 0 }
     }
 }
 
@@ -109,6 +124,7 @@ pub struct Client {
     rx: Vec<u8>,
     tx: Vec<u8>,
     ca: Vec<u8>,
+    peer: Vec<u8>,
     e: *mut UsslEngine,
     pub sock: TcpStream,
     step: usize,
@@ -129,12 +145,17 @@ impl Client {
         let mut tx = vec![0u8; o.tx];
         let ca = o.ca.unwrap_or_default();
         let name = o.server_name.unwrap_or("");
+        let mut peer = vec![0u8; o.peer_cert_cap];
         let cfg = UsslClientConfig {
             server_name: if name.is_empty() { std::ptr::null() } else { name.as_ptr() },
             server_name_len: name.len(),
             ca: if ca.is_empty() { std::ptr::null() } else { ca.as_ptr() },
             ca_len: ca.len(),
             verify_mode: o.verify,
+            now: o.now,
+            flags: o.flags,
+            peer_cert: if peer.is_empty() { std::ptr::null_mut() } else { peer.as_mut_ptr() },
+            peer_cert_cap: peer.len(),
         };
         let mut e = std::ptr::null_mut();
         // SAFETY: all buffers live in the returned Client until Drop frees the engine.
@@ -146,7 +167,7 @@ impl Client {
             unsafe { dealloc(mem, layout) };
             return Err(r);
         }
-        Ok(Client { mem, layout, rx, tx, ca, e, sock, step: o.step, backlog: Vec::new(), bytes_in: 0, feeds: 0 })
+        Ok(Client { mem, layout, rx, tx, ca, peer, e, sock, step: o.step, backlog: Vec::new(), bytes_in: 0, feeds: 0 })
     }
 
     /// Sends all pending output to the socket (in `step`-sized pieces).
@@ -267,6 +288,13 @@ impl Client {
                 return r;
             }
         }
+    }
+
+    /// The server's leaf certificate as recorded by the engine (Err: ussl_peer_cert_len's code).
+    pub fn peer_cert(&self) -> Result<Vec<u8>, i32> {
+        // SAFETY: live engine.
+        let n = unsafe { ussl_peer_cert_len(self.e) };
+        if n < 0 { Err(n) } else { Ok(self.peer[..n as usize].to_vec()) }
     }
 
     pub fn engine(&self) -> *mut UsslEngine {
