@@ -17,6 +17,9 @@ extern uint32_t _text_start[], _text_end[], _bss_start[], _bss_end[], _data_star
 uint64_t lx106_ccount64(void);
 // Microseconds of virtual time (CCOUNT / 40) plus the time skipped by time.sleep*.
 uint64_t lx106_time_us(void);
+// Unix time once set by lx106.set_time() (as ntptime would on a real board), else 0.
+int64_t lx106_unix_time(void);
+void lx106_set_unix_time(int64_t secs);
 void lx106_sleep_us(uint64_t us);
 
 // C stack accounting.

@@ -101,7 +101,15 @@ static mp_obj_t lx106_engine_overflow_fn(void) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_0(lx106_engine_overflow_obj, lx106_engine_overflow_fn);
 
+// set_time(unix_seconds): sets the wall clock (the board has no RTC; like ntptime.settime()).
+static mp_obj_t lx106_set_time_fn(mp_obj_t secs_in) {
+    lx106_set_unix_time((int64_t)mp_obj_get_int(secs_in));
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(lx106_set_time_obj, lx106_set_time_fn);
+
 static const mp_rom_map_elem_t lx106_module_globals_table[] = {
+    { MP_ROM_QSTR(MP_QSTR_set_time), MP_ROM_PTR(&lx106_set_time_obj) },
     { MP_ROM_QSTR(MP_QSTR_spin), MP_ROM_PTR(&lx106_spin_obj) },
     { MP_ROM_QSTR(MP_QSTR__overflow), MP_ROM_PTR(&lx106_overflow_obj) },
     { MP_ROM_QSTR(MP_QSTR__engine_overflow), MP_ROM_PTR(&lx106_engine_overflow_obj) },

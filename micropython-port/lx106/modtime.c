@@ -77,8 +77,26 @@ static mp_obj_t time_sleep(mp_obj_t arg) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(time_sleep_obj, time_sleep);
 
+// Unix time at boot (virtual time 0), once the clock was set; 0: never set.
+static int64_t unix_at_boot;
+
+void lx106_set_unix_time(int64_t secs) {
+    unix_at_boot = secs - (int64_t)(lx106_time_us() / 1000000);
+    if (unix_at_boot == 0) {
+        unix_at_boot = -1; // set, even if it happens to equal 0
+    }
+}
+
+int64_t lx106_unix_time(void) {
+    return unix_at_boot == 0 ? 0 : unix_at_boot + (int64_t)(lx106_time_us() / 1000000);
+}
+
 static mp_obj_t time_time(void) {
-    // Seconds of virtual time since boot (no RTC on this board).
+    // Unix time once lx106.set_time() was called, else seconds of virtual time since boot
+    // (no RTC on this board).
+    if (unix_at_boot != 0) {
+        return mp_obj_new_int_from_ll(lx106_unix_time());
+    }
     return mp_obj_new_int_from_ull(lx106_time_us() / 1000000);
 }
 static MP_DEFINE_CONST_FUN_OBJ_0(time_time_obj, time_time);

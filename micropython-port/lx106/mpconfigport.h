@@ -94,6 +94,9 @@ void lx106_engine_call(void (*fn)(void *), void *arg);
 #define MICROPY_USSL_ENGINE_CALL(fn, arg)   lx106_engine_call((fn), (arg))
 #define MICROPY_USSL_RX_BUFFER              (4096 + 272)
 #define MICROPY_USSL_TX_BUFFER              (2048)
+// Wall clock for certificate dates: 0 until lx106.set_time() (no RTC: "clock not set").
+int64_t lx106_unix_time(void);
+#define MICROPY_USSL_UNIX_TIME()            lx106_unix_time()
 #ifndef MICROPY_USSL_VERIFY_STACK_OK
 #define MICROPY_USSL_VERIFY_STACK_OK        (0) // 1 (CFLAGS_EXTRA) to measure the verifier
 #endif

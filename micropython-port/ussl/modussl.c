@@ -74,6 +74,14 @@
 #define MICROPY_USSL_VERIFY_STACK_OK (1)
 #endif
 
+// Port hook: MICROPY_USSL_UNIX_TIME() is the current unix time (int64_t) for the
+// certificates' validity dates, or 0 while the clock was never set (verification then fails
+// with "clock not set"). Default: C's time().
+#ifndef MICROPY_USSL_UNIX_TIME
+#include <time.h>
+#define MICROPY_USSL_UNIX_TIME() ((int64_t)time(NULL))
+#endif
+
 // Verification modes (the engine header defines them too; same values).
 #ifndef USSL_CERT_NONE
 #define USSL_CERT_NONE 0
@@ -518,6 +526,7 @@ static mp_obj_t ussl_socket_new(mp_obj_t sock, const char *sni, size_t sni_len,
         o->cfg.ca = o->ca;
     }
     o->cfg.verify_mode = cert_reqs;
+    o->cfg.now = MICROPY_USSL_UNIX_TIME();
 
     UsslEngine *engine = NULL;
     ussl_call_t call = { .op = CALL_NEW, .mem = mem, .mem_len = engine_size, .o = o, .out = &engine };

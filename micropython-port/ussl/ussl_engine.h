@@ -248,41 +248,6 @@ int32_t ussl_platform_entropy(uint8_t *buf, size_t len);
 #define USSL_FLAG_NO_TIME_CHECK 1
 
 /*
- keyUsage bits (RFC 5280 4.2.1.3), numbered from the most significant bit of the first byte.
- */
-#define KU_DIGITAL_SIGNATURE (1 << 0)
-
-#define KU_KEY_CERT_SIGN (1 << 5)
-
-/*
- Most certificates above the leaf (intermediates + anchor).
- */
-#define MAX_DEPTH 5
-
-#define BOOLEAN 1
-
-#define INTEGER 2
-
-#define BIT_STRING 3
-
-#define OCTET_STRING 4
-
-#define NULL 5
-
-#define OID 6
-
-#define UTC_TIME 23
-
-#define GENERALIZED_TIME 24
-
-#define SEQUENCE 48
-
-/*
- Unix time of the build: a clock reading earlier than this was never set.
- */
-#define CLOCK_FLOOR BUILD_UNIX_TIME
-
-/*
  A TLS client connection (opaque to C). Lives in caller memory, see `ussl_client_new`.
  */
 typedef struct UsslEngine UsslEngine;

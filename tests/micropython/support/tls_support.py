@@ -2,6 +2,19 @@
 # ports and CA bytes, in front of every script (the board has no filesystem to import from).
 
 
+def _set_clock():
+    # Boards without an RTC start with the clock "not set" (certificate verification then
+    # fails with "clock not set"): set it from the host's time, as ntptime would.
+    try:
+        import lx106
+    except ImportError:
+        return
+    lx106.set_time(HOST_TIME)
+
+
+_set_clock()
+
+
 def tcp(port):
     import gc, socket
     gc.collect()  # the emulated ESP8266 has a 38 KiB heap: connect on an unfragmented one

@@ -49,8 +49,8 @@ pub enum PublicKey<'a> {
 }
 
 /// keyUsage bits (RFC 5280 4.2.1.3), numbered from the most significant bit of the first byte.
-pub const KU_DIGITAL_SIGNATURE: u16 = 1 << 0;
-pub const KU_KEY_CERT_SIGN: u16 = 1 << 5;
+pub(crate) const KU_DIGITAL_SIGNATURE: u16 = 1 << 0;
+pub(crate) const KU_KEY_CERT_SIGN: u16 = 1 << 5;
 
 /// The parts of a certificate the verifier uses, all borrowed from its DER.
 #[derive(Clone, Copy, Debug)]

@@ -8,7 +8,7 @@ use super::name::{self, Host};
 use super::{ecdsa, rsa};
 
 /// Most certificates above the leaf (intermediates + anchor).
-pub const MAX_DEPTH: usize = 5;
+pub(crate) const MAX_DEPTH: usize = 5;
 
 /// What a chain is checked against.
 pub struct Policy<'a> {

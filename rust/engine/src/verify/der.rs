@@ -6,23 +6,23 @@
 
 use super::Error;
 
-pub const BOOLEAN: u8 = 0x01;
-pub const INTEGER: u8 = 0x02;
-pub const BIT_STRING: u8 = 0x03;
-pub const OCTET_STRING: u8 = 0x04;
-pub const NULL: u8 = 0x05;
-pub const OID: u8 = 0x06;
-pub const UTC_TIME: u8 = 0x17;
-pub const GENERALIZED_TIME: u8 = 0x18;
-pub const SEQUENCE: u8 = 0x30;
+pub(crate) const BOOLEAN: u8 = 0x01;
+pub(crate) const INTEGER: u8 = 0x02;
+pub(crate) const BIT_STRING: u8 = 0x03;
+pub(crate) const OCTET_STRING: u8 = 0x04;
+pub(crate) const NULL: u8 = 0x05;
+pub(crate) const OID: u8 = 0x06;
+pub(crate) const UTC_TIME: u8 = 0x17;
+pub(crate) const GENERALIZED_TIME: u8 = 0x18;
+pub(crate) const SEQUENCE: u8 = 0x30;
 
 /// Context-specific tag `[n]`, constructed.
-pub const fn explicit(n: u8) -> u8 {
+pub(crate) const fn explicit(n: u8) -> u8 {
     0xa0 | n
 }
 
 /// Context-specific tag `[n]`, primitive.
-pub const fn implicit(n: u8) -> u8 {
+pub(crate) const fn implicit(n: u8) -> u8 {
     0x80 | n
 }
 

@@ -8,7 +8,7 @@ use super::der;
 include!(concat!(env!("OUT_DIR"), "/build_time.rs"));
 
 /// Unix time of the build: a clock reading earlier than this was never set.
-pub const CLOCK_FLOOR: i64 = BUILD_UNIX_TIME;
+pub(crate) const CLOCK_FLOOR: i64 = BUILD_UNIX_TIME;
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's civil algorithm).
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
