@@ -98,7 +98,7 @@ void lx106_engine_call(void (*fn)(void *), void *arg);
 int64_t lx106_unix_time(void);
 #define MICROPY_USSL_UNIX_TIME()            lx106_unix_time()
 #ifndef MICROPY_USSL_VERIFY_STACK_OK
-#define MICROPY_USSL_VERIFY_STACK_OK        (0) // 1 (CFLAGS_EXTRA) to measure the verifier
+#define MICROPY_USSL_VERIFY_STACK_OK        (1) // our own verifier fits the engine stack (measured)
 #endif
 #define MICROPY_USSL_ENGINE_STACK_SIZE      (LX106_ENGINE_STACK_SIZE)
 #define MICROPY_USSL_VERIFY_STACK_NEED      (49408)

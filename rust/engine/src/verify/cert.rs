@@ -142,6 +142,7 @@ fn boolean(body: &[u8]) -> Result<bool, Error> {
 impl<'a> Cert<'a> {
     /// Parses a certificate. Errors: Malformed, Unsupported (algorithm, key, unknown critical
     /// extension, version below 3 with extensions...).
+    #[inline(never)]
     pub fn parse(der_bytes: &'a [u8]) -> Result<Self, Error> {
         let mut outer = der::only(der_bytes, der::SEQUENCE)?;
         let tbs = outer.read()?;

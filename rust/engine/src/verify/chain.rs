@@ -28,30 +28,21 @@ fn der_list(buf: &[u8]) -> impl Iterator<Item = &[u8]> {
     })
 }
 
-/// Checks that `c` was signed by `key`.
+/// Checks that `c` was signed by `key`. Hashing and each verification run in their own
+/// (not inlined) functions, one after the other, so that their stack frames do not add up.
 pub fn check_signature(c: &Cert<'_>, key: &PublicKey<'_>) -> Result<(), Error> {
     let mut h = [0u8; 64];
+    let hash = match c.sig_alg {
+        SigAlg::EcdsaSha256 => HashAlg::Sha256,
+        SigAlg::EcdsaSha384 => HashAlg::Sha384,
+        SigAlg::RsaPkcs1(h) => h,
+    };
+    let n = rsa::digest(hash, &[c.tbs], &mut h);
+    let h = &h[..n];
     match (c.sig_alg, key) {
-        (SigAlg::EcdsaSha256, PublicKey::P256(k)) => {
-            let n = rsa::digest(HashAlg::Sha256, &[c.tbs], &mut h);
-            ecdsa::verify_p256(k, &h[..n], c.signature)
-        }
-        (SigAlg::EcdsaSha384, PublicKey::P256(k)) => {
-            let n = rsa::digest(HashAlg::Sha384, &[c.tbs], &mut h);
-            ecdsa::verify_p256(k, &h[..n], c.signature)
-        }
-        (SigAlg::EcdsaSha256, PublicKey::P384(k)) => {
-            let n = rsa::digest(HashAlg::Sha256, &[c.tbs], &mut h);
-            ecdsa::verify_p384(k, &h[..n], c.signature)
-        }
-        (SigAlg::EcdsaSha384, PublicKey::P384(k)) => {
-            let n = rsa::digest(HashAlg::Sha384, &[c.tbs], &mut h);
-            ecdsa::verify_p384(k, &h[..n], c.signature)
-        }
-        (SigAlg::RsaPkcs1(hash), PublicKey::Rsa { n, e }) => {
-            let len = rsa::digest(hash, &[c.tbs], &mut h);
-            rsa::verify_pkcs1(n, *e, c.signature, hash, &h[..len])
-        }
+        (SigAlg::EcdsaSha256 | SigAlg::EcdsaSha384, PublicKey::P256(k)) => ecdsa::verify_p256(k, h, c.signature),
+        (SigAlg::EcdsaSha256 | SigAlg::EcdsaSha384, PublicKey::P384(k)) => ecdsa::verify_p384(k, h, c.signature),
+        (SigAlg::RsaPkcs1(hash), PublicKey::Rsa { n, e }) => rsa::verify_pkcs1(n, *e, c.signature, hash, h),
         // Signature algorithm of another key type: not made by this key.
         _ => Err(Error::BadSignature),
     }

@@ -20,6 +20,7 @@ fn split_sig<const N: usize>(sig: &[u8], out: &mut [u8]) -> Result<(), Error> {
 
 /// P-256: `pubkey_sec1` a SEC1 point, `prehash` the message digest (any SHA-2 length),
 /// `sig` DER-encoded.
+#[inline(never)]
 pub fn verify_p256(pubkey_sec1: &[u8], prehash: &[u8], sig: &[u8]) -> Result<(), Error> {
     let mut rs = [0u8; 64];
     split_sig::<32>(sig, &mut rs)?;
@@ -29,6 +30,7 @@ pub fn verify_p256(pubkey_sec1: &[u8], prehash: &[u8], sig: &[u8]) -> Result<(),
 }
 
 /// P-384, as `verify_p256`.
+#[inline(never)]
 pub fn verify_p384(pubkey_sec1: &[u8], prehash: &[u8], sig: &[u8]) -> Result<(), Error> {
     let mut rs = [0u8; 96];
     split_sig::<48>(sig, &mut rs)?;

@@ -81,12 +81,28 @@ impl Error {
     }
 }
 
-/// The leaf's public key, kept for the CertificateVerify message.
-enum LeafKey {
+/// Kind of the leaf's public key kept for the CertificateVerify message.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum KeyKind {
     None,
-    P256([u8; 65]),
-    P384([u8; 97]),
-    Rsa { n: [u8; 512], len: u16, e: u32 },
+    P256,
+    P384,
+    Rsa,
+}
+
+/// The leaf's public key (SEC1 point or RSA modulus in `bytes[..len]`), written in place
+/// (no 512-byte temporaries on the engine stack).
+struct LeafKey {
+    kind: KeyKind,
+    len: u16,
+    e: u32,
+    bytes: [u8; 512],
+}
+
+impl LeafKey {
+    fn bytes(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
 }
 
 /// Longest transcript hash kept (SHA-384 suites included).
@@ -121,7 +137,8 @@ pub struct Verifier<'a> {
 
 impl<'a> Verifier<'a> {
     pub fn new(settings: Settings<'a>, report: Report<'a>, peer_cert: Option<&'a mut [u8]>) -> Self {
-        Self { settings, report, peer_cert, key: LeafKey::None, transcript: [0; MAX_HASH], transcript_len: 0 }
+        let key = LeafKey { kind: KeyKind::None, len: 0, e: 0, bytes: [0; 512] };
+        Self { settings, report, peer_cert, key, transcript: [0; MAX_HASH], transcript_len: 0 }
     }
 
     fn fail(&self, e: Error) -> TlsError {
@@ -139,19 +156,18 @@ impl<'a> Verifier<'a> {
         };
         let policy = chain::Policy { anchors: self.settings.anchors, now, host: name::Host::new(self.settings.host) };
         let leaf = chain::verify(list, &policy)?;
-        self.key = match leaf.key {
-            PublicKey::P256(k) => LeafKey::P256(k.try_into().map_err(|_| Error::Malformed)?),
-            PublicKey::P384(k) => LeafKey::P384(k.try_into().map_err(|_| Error::Malformed)?),
-            PublicKey::Rsa { n, e } => {
-                let n = &n[n.iter().position(|&b| b != 0).unwrap_or(n.len())..];
-                if n.len() > 512 {
-                    return Err(Error::Unsupported);
-                }
-                let mut buf = [0u8; 512];
-                buf[..n.len()].copy_from_slice(n);
-                LeafKey::Rsa { n: buf, len: n.len() as u16, e }
-            }
+        let (kind, bytes, e) = match leaf.key {
+            PublicKey::P256(k) => (KeyKind::P256, k, 0),
+            PublicKey::P384(k) => (KeyKind::P384, k, 0),
+            PublicKey::Rsa { n, e } => (KeyKind::Rsa, &n[n.iter().position(|&b| b != 0).unwrap_or(n.len())..], e),
         };
+        if bytes.len() > self.key.bytes.len() {
+            return Err(Error::Unsupported);
+        }
+        self.key.bytes[..bytes.len()].copy_from_slice(bytes);
+        self.key.len = bytes.len() as u16;
+        self.key.e = e;
+        self.key.kind = kind;
         Ok(())
     }
 
@@ -160,18 +176,19 @@ impl<'a> Verifier<'a> {
         let th = &self.transcript[..usize::from(self.transcript_len)];
         let parts: [&[u8]; 3] = [&[0x20; 64], CONTEXT, th];
         let mut h = [0u8; 64];
-        let r = match (v.signature_scheme, &self.key) {
-            (SignatureScheme::EcdsaSecp256r1Sha256, LeafKey::P256(k)) => {
+        let k = self.key.bytes();
+        let r = match (v.signature_scheme, self.key.kind) {
+            (SignatureScheme::EcdsaSecp256r1Sha256, KeyKind::P256) => {
                 let n = rsa::digest(HashAlg::Sha256, &parts, &mut h);
                 ecdsa::verify_p256(k, &h[..n], v.signature)
             }
-            (SignatureScheme::EcdsaSecp384r1Sha384, LeafKey::P384(k)) => {
+            (SignatureScheme::EcdsaSecp384r1Sha384, KeyKind::P384) => {
                 let n = rsa::digest(HashAlg::Sha384, &parts, &mut h);
                 ecdsa::verify_p384(k, &h[..n], v.signature)
             }
             (
                 s @ (SignatureScheme::RsaPssRsaeSha256 | SignatureScheme::RsaPssRsaeSha384 | SignatureScheme::RsaPssRsaeSha512),
-                LeafKey::Rsa { n, len, e },
+                KeyKind::Rsa,
             ) => {
                 let hash = match s {
                     SignatureScheme::RsaPssRsaeSha256 => HashAlg::Sha256,
@@ -179,7 +196,7 @@ impl<'a> Verifier<'a> {
                     _ => HashAlg::Sha512,
                 };
                 let hl = rsa::digest(hash, &parts, &mut h);
-                rsa::verify_pss(&n[..usize::from(*len)], *e, v.signature, hash, &h[..hl])
+                rsa::verify_pss(k, self.key.e, v.signature, hash, &h[..hl])
             }
             (
                 SignatureScheme::EcdsaSecp256r1Sha256
@@ -238,7 +255,7 @@ impl<S: TlsCipherSuite> TlsVerifier<S> for Verifier<'_> {
         if !self.settings.check {
             return Ok(());
         }
-        if matches!(self.key, LeafKey::None) {
+        if self.key.kind == KeyKind::None {
             return Err(self.fail(Error::NoCertificate));
         }
         self.check_verify(&verify).map_err(|e| self.fail(e))

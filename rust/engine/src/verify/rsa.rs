@@ -199,6 +199,7 @@ fn check_e(e: u32) -> Result<(), Error> {
 }
 
 /// RSASSA-PKCS1-v1_5 verification of `digest` (made with `hash`).
+#[inline(never)]
 pub fn verify_pkcs1(n: &[u8], e: u32, sig: &[u8], hash: HashAlg, digest: &[u8]) -> Result<(), Error> {
     check_e(e)?;
     let m = Modulus::new(n)?;
@@ -270,6 +271,7 @@ impl AnyHash {
 }
 
 /// Hashes `parts` with `hash` into `out`; returns the digest length.
+#[inline(never)]
 pub fn digest(hash: HashAlg, parts: &[&[u8]], out: &mut [u8; 64]) -> usize {
     let mut h = AnyHash::new(hash);
     for p in parts {
@@ -280,6 +282,7 @@ pub fn digest(hash: HashAlg, parts: &[&[u8]], out: &mut [u8; 64]) -> usize {
 
 /// RSASSA-PSS verification (RFC 8017 9.1.2) of `m_hash`, MGF1 with the same hash, salt
 /// length = hash length (what TLS 1.3 requires for rsa_pss_rsae_*).
+#[inline(never)]
 pub fn verify_pss(n: &[u8], e: u32, sig: &[u8], hash: HashAlg, m_hash: &[u8]) -> Result<(), Error> {
     check_e(e)?;
     let m = Modulus::new(n)?;
