@@ -86,9 +86,11 @@ typedef long mp_off_t;
 // - record buffers for the 38 KiB heap: rx holds one 4096-byte fragment + 272 B of record
 //   overhead, so the engine asks the server for max_fragment_length 4096 (RFC 6066);
 //   tx 2048 (records of up to 1920 plaintext bytes);
-// - certificate verification (embedded-tls's rustpki verifier) needs far more stack than the
-//   engine stack has (measured: 49,408 B for a CERT_REQUIRED handshake + GET, against 7,024 B
-//   without verification): wrap_socket refuses it with OSError(EOPNOTSUPP, ...) on this board.
+// - certificate verification (the engine's own verifier) peaks at 12,272 B of engine stack
+//   for a P-384 chain (P-256: 10,352 B, RSA-2048/4096: 7,808 B; measured with
+//   `make board LX106_ENGINE_STACK=16384`), mostly in the RustCrypto ECDSA code: with the
+//   default 8 KiB engine stack wrap_socket refuses it with OSError(EOPNOTSUPP, ...); a board
+//   built with LX106_ENGINE_STACK >= 12800 verifies.
 #if LX106_USSL
 void lx106_engine_call(void (*fn)(void *), void *arg);
 #define MICROPY_USSL_ENGINE_CALL(fn, arg)   lx106_engine_call((fn), (arg))
@@ -97,11 +99,11 @@ void lx106_engine_call(void (*fn)(void *), void *arg);
 // Wall clock for certificate dates: 0 until lx106.set_time() (no RTC: "clock not set").
 int64_t lx106_unix_time(void);
 #define MICROPY_USSL_UNIX_TIME()            lx106_unix_time()
+#define MICROPY_USSL_VERIFY_STACK_NEED      (12288)
 #ifndef MICROPY_USSL_VERIFY_STACK_OK
-#define MICROPY_USSL_VERIFY_STACK_OK        (1) // our own verifier fits the engine stack (measured)
+#define MICROPY_USSL_VERIFY_STACK_OK        (LX106_ENGINE_STACK_SIZE >= MICROPY_USSL_VERIFY_STACK_NEED + 512)
 #endif
 #define MICROPY_USSL_ENGINE_STACK_SIZE      (LX106_ENGINE_STACK_SIZE)
-#define MICROPY_USSL_VERIFY_STACK_NEED      (49408)
 #endif
 
 // Socket relay connection state lives in the port; no root pointers needed.

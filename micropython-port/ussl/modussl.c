@@ -226,7 +226,7 @@ static NORETURN void ussl_raise_verify_unavailable(void) {
     #ifdef MICROPY_USSL_VERIFY_STACK_NEED
     mp_printf(&print, "; about %u needed", (unsigned)MICROPY_USSL_VERIFY_STACK_NEED);
     #endif
-    mp_printf(&print, "); coming with the project's own verifier");
+    mp_printf(&print, ")");
     mp_obj_t args[2] = {
         MP_OBJ_NEW_SMALL_INT(MP_EOPNOTSUPP),
         mp_obj_new_str_from_vstr(&vstr),
