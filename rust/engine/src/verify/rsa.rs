@@ -393,4 +393,54 @@ mod tests {
         }
         assert_eq!(x, y);
     }
+
+    /// Signs `msg` with a fresh RSA-2048 key through the openssl CLI; returns (n, sig).
+    fn openssl_sign(dir: &std::path::Path, pss: bool, msg: &[u8]) -> (Vec<u8>, Vec<u8>) {
+        use std::process::Command;
+        let key = dir.join("k.pem");
+        let run = |args: &[&str]| assert!(Command::new("openssl").args(args).output().unwrap().status.success());
+        if !key.exists() {
+            run(&["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", key.to_str().unwrap()]);
+        }
+        std::fs::write(dir.join("m"), msg).unwrap();
+        let mut args = vec!["dgst", "-sha256", "-sign", key.to_str().unwrap()];
+        if pss {
+            args.extend(["-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:digest"]);
+        }
+        let sig_path = dir.join("s");
+        let m_path = dir.join("m");
+        args.extend(["-out", sig_path.to_str().unwrap(), m_path.to_str().unwrap()]);
+        run(&args);
+        let out = Command::new("openssl").args(["rsa", "-in", key.to_str().unwrap(), "-noout", "-modulus"]).output().unwrap();
+        let hex = String::from_utf8(out.stdout).unwrap();
+        let hex = hex.trim().trim_start_matches("Modulus=");
+        let n = (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect();
+        (n, std::fs::read(sig_path).unwrap())
+    }
+
+    #[test]
+    fn pkcs1_and_pss_against_openssl() {
+        let dir = std::env::temp_dir().join(format!("ussl-rsa-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let msg = b"TLS 1.3, server CertificateVerify test message";
+        let mut h = [0u8; 64];
+        let hl = digest(HashAlg::Sha256, &[msg], &mut h);
+        for pss in [false, true] {
+            let (n, mut sig) = openssl_sign(&dir, pss, msg);
+            let check = |sig: &[u8], h: &[u8]| {
+                if pss { verify_pss(&n, 65537, sig, HashAlg::Sha256, h) } else { verify_pkcs1(&n, 65537, sig, HashAlg::Sha256, h) }
+            };
+            assert_eq!(check(&sig, &h[..hl]), Ok(()), "pss={pss}");
+            // Another digest, a flipped signature bit, a wrong length: all rejected.
+            let mut other = h;
+            other[0] ^= 1;
+            assert_eq!(check(&sig, &other[..hl]), Err(Error::BadSignature));
+            assert_eq!(check(&sig[1..], &h[..hl]), Err(Error::BadSignature));
+            sig[100] ^= 0x10;
+            assert_eq!(check(&sig, &h[..hl]), Err(Error::BadSignature));
+            // s >= n is refused before any arithmetic.
+            assert_eq!(check(&n, &h[..hl]), Err(Error::BadSignature));
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
