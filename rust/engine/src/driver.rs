@@ -96,10 +96,15 @@ pub fn drive(
                 None
             };
             let mut provider = EngineProvider { rng: rng::from_seed(params.seed), verifier };
-            conn.open(TlsContext::new(&config, &mut provider)).await
+            match conn.open(TlsContext::new(&config, &mut provider)).await {
+                Err(e) => Err(error::from_tls(e, Stage::Handshake, io.eof.get(), io.verify_code.get())),
+                // The ECDSA checks the verifier deferred (see verify::pending) run here, on a
+                // shallow stack, before the connection is established.
+                Ok(()) => provider.verifier.as_mut().map_or(Ok(()), |v| v.finish()),
+            }
         };
-        if let Err(e) = opened {
-            fail(io, e, Stage::Handshake);
+        if let Err(code) = opened {
+            io.fail(code);
             return;
         }
         io.set_phase(Phase::Established);

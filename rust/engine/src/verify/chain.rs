@@ -5,7 +5,8 @@ use super::Error;
 use super::cert::{Cert, HashAlg, KU_DIGITAL_SIGNATURE, KU_KEY_CERT_SIGN, PublicKey, SigAlg};
 use super::der::{self, Reader};
 use super::name::{self, Host};
-use super::{ecdsa, rsa};
+use super::pending::{Curve, Pending};
+use super::rsa;
 
 /// Most certificates above the leaf (intermediates + anchor).
 pub(crate) const MAX_DEPTH: usize = 5;
@@ -28,9 +29,10 @@ fn der_list(buf: &[u8]) -> impl Iterator<Item = &[u8]> {
     })
 }
 
-/// Checks that `c` was signed by `key`. Hashing and each verification run in their own
-/// (not inlined) functions, one after the other, so that their stack frames do not add up.
-pub fn check_signature(c: &Cert<'_>, key: &PublicKey<'_>) -> Result<(), Error> {
+/// Checks that `c` was signed by `key` (ECDSA: recorded in `later`, see `pending`). Hashing
+/// and the RSA check run in their own (not inlined) functions, one after the other, so that
+/// their stack frames do not add up.
+pub fn check_signature(c: &Cert<'_>, key: &PublicKey<'_>, later: &mut Pending) -> Result<(), Error> {
     let mut h = [0u8; 64];
     let hash = match c.sig_alg {
         SigAlg::EcdsaSha256 => HashAlg::Sha256,
@@ -40,8 +42,8 @@ pub fn check_signature(c: &Cert<'_>, key: &PublicKey<'_>) -> Result<(), Error> {
     let n = rsa::digest(hash, &[c.tbs], &mut h);
     let h = &h[..n];
     match (c.sig_alg, key) {
-        (SigAlg::EcdsaSha256 | SigAlg::EcdsaSha384, PublicKey::P256(k)) => ecdsa::verify_p256(k, h, c.signature),
-        (SigAlg::EcdsaSha256 | SigAlg::EcdsaSha384, PublicKey::P384(k)) => ecdsa::verify_p384(k, h, c.signature),
+        (SigAlg::EcdsaSha256 | SigAlg::EcdsaSha384, PublicKey::P256(k)) => later.push(Curve::P256, k, h, c.signature, false),
+        (SigAlg::EcdsaSha256 | SigAlg::EcdsaSha384, PublicKey::P384(k)) => later.push(Curve::P384, k, h, c.signature, false),
         (SigAlg::RsaPkcs1(hash), PublicKey::Rsa { n, e }) => rsa::verify_pkcs1(n, *e, c.signature, hash, h),
         // Signature algorithm of another key type: not made by this key.
         _ => Err(Error::BadSignature),
@@ -67,8 +69,10 @@ fn check_issuer(c: &Cert<'_>, below: usize, now: Option<i64>) -> Result<(), Erro
     check_time(c, now)
 }
 
-/// Verifies the server's list (leaf first); returns the parsed leaf on success.
-pub fn verify<'c>(presented: &[&'c [u8]], policy: &Policy<'_>) -> Result<Cert<'c>, Error> {
+/// Verifies the server's list (leaf first); returns the parsed leaf on success. ECDSA
+/// signatures are only recorded in `later` (the first issuer candidate with the right name
+/// and key type is taken for them): the caller must run `later` before trusting the peer.
+pub fn verify<'c>(presented: &[&'c [u8]], policy: &Policy<'_>, later: &mut Pending) -> Result<Cert<'c>, Error> {
     let leaf = Cert::parse(presented.first().ok_or(Error::NoCertificate)?)?;
     check_time(&leaf, policy.now)?;
     if leaf.key_usage.is_some_and(|ku| ku & KU_DIGITAL_SIGNATURE == 0) || leaf.eku_forbids_server {
@@ -85,7 +89,7 @@ pub fn verify<'c>(presented: &[&'c [u8]], policy: &Policy<'_>) -> Result<Cert<'c
             if a.subject != cur.issuer {
                 continue;
             }
-            match check_signature(&cur, &a.key).and_then(|()| check_issuer(&a, below, policy.now)) {
+            match check_signature(&cur, &a.key, later).and_then(|()| check_issuer(&a, below, policy.now)) {
                 Ok(()) => break 'walk,
                 Err(e) => why = Some(e),
             }
@@ -102,7 +106,7 @@ pub fn verify<'c>(presented: &[&'c [u8]], policy: &Policy<'_>) -> Result<Cert<'c
             if c.subject != cur.issuer || c.tbs == cur.tbs {
                 continue;
             }
-            match check_signature(&cur, &c.key).and_then(|()| check_issuer(&c, below, policy.now)) {
+            match check_signature(&cur, &c.key, later).and_then(|()| check_issuer(&c, below, policy.now)) {
                 Ok(()) => {
                     cur = c;
                     below += 1;

@@ -11,6 +11,7 @@ mod chain;
 pub mod der;
 mod ecdsa;
 mod name;
+mod pending;
 mod rsa;
 mod time;
 
@@ -133,12 +134,14 @@ pub struct Verifier<'a> {
     key: LeafKey,
     transcript: [u8; MAX_HASH],
     transcript_len: u8,
+    /// ECDSA checks to run once the handshake returns (see `pending`).
+    later: pending::Pending,
 }
 
 impl<'a> Verifier<'a> {
     pub fn new(settings: Settings<'a>, report: Report<'a>, peer_cert: Option<&'a mut [u8]>) -> Self {
         let key = LeafKey { kind: KeyKind::None, len: 0, e: 0, bytes: [0; 512] };
-        Self { settings, report, peer_cert, key, transcript: [0; MAX_HASH], transcript_len: 0 }
+        Self { settings, report, peer_cert, key, transcript: [0; MAX_HASH], transcript_len: 0, later: pending::Pending::new() }
     }
 
     fn fail(&self, e: Error) -> TlsError {
@@ -155,7 +158,7 @@ impl<'a> Verifier<'a> {
             n => n,
         };
         let policy = chain::Policy { anchors: self.settings.anchors, now, host: name::Host::new(self.settings.host) };
-        let leaf = chain::verify(list, &policy)?;
+        let leaf = chain::verify(list, &policy, &mut self.later)?;
         let (kind, bytes, e) = match leaf.key {
             PublicKey::P256(k) => (KeyKind::P256, k, 0),
             PublicKey::P384(k) => (KeyKind::P384, k, 0),
@@ -171,7 +174,17 @@ impl<'a> Verifier<'a> {
         Ok(())
     }
 
-    fn check_verify(&self, v: &CertificateVerifyRef<'_>) -> Result<(), Error> {
+    /// Runs the deferred ECDSA checks (chain and CertificateVerify). Call it when the
+    /// handshake returned successfully, before anything else: Err means the peer is rejected
+    /// (the error code is also recorded in the report).
+    pub fn finish(&mut self) -> Result<(), i32> {
+        self.later.run().map_err(|e| {
+            self.report.code.set(e.code());
+            e.code()
+        })
+    }
+
+    fn check_verify(&mut self, v: &CertificateVerifyRef<'_>) -> Result<(), Error> {
         const CONTEXT: &[u8] = b"TLS 1.3, server CertificateVerify\0";
         let th = &self.transcript[..usize::from(self.transcript_len)];
         let parts: [&[u8]; 3] = [&[0x20; 64], CONTEXT, th];
@@ -180,11 +193,11 @@ impl<'a> Verifier<'a> {
         let r = match (v.signature_scheme, self.key.kind) {
             (SignatureScheme::EcdsaSecp256r1Sha256, KeyKind::P256) => {
                 let n = rsa::digest(HashAlg::Sha256, &parts, &mut h);
-                ecdsa::verify_p256(k, &h[..n], v.signature)
+                self.later.push(pending::Curve::P256, k, &h[..n], v.signature, true)
             }
             (SignatureScheme::EcdsaSecp384r1Sha384, KeyKind::P384) => {
                 let n = rsa::digest(HashAlg::Sha384, &parts, &mut h);
-                ecdsa::verify_p384(k, &h[..n], v.signature)
+                self.later.push(pending::Curve::P384, k, &h[..n], v.signature, true)
             }
             (
                 s @ (SignatureScheme::RsaPssRsaeSha256 | SignatureScheme::RsaPssRsaeSha384 | SignatureScheme::RsaPssRsaeSha512),
