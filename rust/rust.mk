@@ -23,6 +23,8 @@ ENGINE_LX106_LIB := $(BUILD)/esp8266/libussl_engine.a
 ENGINE_LX106_OBJDIR := $(BUILD)/esp8266/engine-obj
 # panic=immediate-abort (nightly): panics become a trap (-> abort()), no formatting code:
 # about -11 KB .text and -14 KB .rodata on the lx106.
+# No P-384 on the ESP8266 (flash and engine stack; see rust/engine/Cargo.toml).
+ENGINE_LX106_FEATURES ?= --no-default-features
 ENGINE_LX106_RUSTFLAGS ?= -C embed-bitcode=no --emit=asm -Zunstable-options -Cpanic=immediate-abort
 
 .PHONY: engine-host engine-lx106 header check-header test-rust rust-src
@@ -41,7 +43,7 @@ rust-src:
 engine-lx106: $(ENGINE_LX106_LIB)
 $(ENGINE_LX106_LIB): $(RUST_ENGINE_SRC) $(ENGINE_LX106_SPEC) rust/rust.mk | rust-src
 	rm -rf $(ENGINE_LX106_DEPS) $(ENGINE_LX106_OBJDIR)
-	RUSTFLAGS="$(ENGINE_LX106_RUSTFLAGS)" $(CARGO) build -p ussl-engine --release \
+	RUSTFLAGS="$(ENGINE_LX106_RUSTFLAGS)" $(CARGO) build -p ussl-engine --release $(ENGINE_LX106_FEATURES) \
 	  -Zbuild-std=core -Zbuild-std-features=compiler-builtins-mem -Zjson-target-spec \
 	  --target $(ENGINE_LX106_SPEC) --target-dir $(ENGINE_LX106_TARGET_DIR)
 	mkdir -p $(ENGINE_LX106_OBJDIR)

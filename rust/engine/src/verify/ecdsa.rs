@@ -30,6 +30,7 @@ pub fn verify_p256(pubkey_sec1: &[u8], prehash: &[u8], sig: &[u8]) -> Result<(),
 }
 
 /// P-384, as `verify_p256`.
+#[cfg(feature = "p384")]
 #[inline(never)]
 pub fn verify_p384(pubkey_sec1: &[u8], prehash: &[u8], sig: &[u8]) -> Result<(), Error> {
     let mut rs = [0u8; 96];
@@ -37,4 +38,10 @@ pub fn verify_p384(pubkey_sec1: &[u8], prehash: &[u8], sig: &[u8]) -> Result<(),
     let key = p384::ecdsa::VerifyingKey::from_sec1_bytes(pubkey_sec1).map_err(|_| Error::Malformed)?;
     let sig = p384::ecdsa::Signature::from_slice(&rs).map_err(|_| Error::BadSignature)?;
     key.verify_prehash(prehash, &sig).map_err(|_| Error::BadSignature)
+}
+
+/// P-384 support left out of this build (the `p384` feature).
+#[cfg(not(feature = "p384"))]
+pub fn verify_p384(_pubkey_sec1: &[u8], _prehash: &[u8], _sig: &[u8]) -> Result<(), Error> {
+    Err(Error::Unsupported)
 }

@@ -46,6 +46,9 @@ impl Pending {
     /// Records a check; fails at once on sizes no valid signature has.
     pub fn push(&mut self, curve: Curve, key: &[u8], digest: &[u8], sig: &[u8], cert_verify: bool) -> Result<(), Error> {
         let bad = if cert_verify { Error::BadCertVerify } else { Error::BadSignature };
+        if curve == Curve::P384 && !cfg!(feature = "p384") {
+            return Err(Error::Unsupported);
+        }
         if key.len() > 97 || digest.len() > 48 {
             return Err(Error::Malformed);
         }
