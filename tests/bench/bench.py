@@ -3,7 +3,9 @@
 
 Runs one TLS 1.3 handshake + GET against `openssl s_server -tls1_3 -www` (P-256 certificate,
 ECDHE P-256, AES-128-GCM) on the board and reads CCOUNT around it (instructions = delta x 25),
-the engine's stack peak and the heap one connection takes; then attributes the linked
+the engine's stack peak and the heap one connection takes; then verified handshakes (CERT_REQUIRED:
+the test CA's P-256 leaf, and three-level P-256 and RSA-2048 chains from make-chains.sh, root given,
+server sends leaf + intermediate) with their engine stack peaks; then attributes the linked
 firmware's flash and RAM to the engine archive and the shim from the linker map.
 Prints a table and writes one flat JSON object to build/bench.json.
 
@@ -107,6 +109,49 @@ def run_with_server(firmware, certs, board_script, extra_args=(), capture=True):
         srv.wait()
 
 
+CHAIN_SCRIPT = r'''
+import gc, socket, ussl, lx106
+lx106.set_time(NOW)
+s = socket.socket()
+s.connect(socket.getaddrinfo("127.0.0.1", PORT)[0][-1])
+gc.collect()
+lx106.engine_stack_reset()
+c0 = lx106.ccount()
+ss = ussl.wrap_socket(s, server_hostname="localhost", cadata=CA, cert_reqs=ussl.CERT_REQUIRED)
+c1 = lx106.ccount()
+ss.close()
+print("BENCH handshake_%s_chain3_verified_instructions" % ALG, (c1 - c0) * 25)
+print("BENCH engine_stack_peak_%s_chain3_verified_bytes" % ALG, lx106.engine_stack_peak())
+'''
+
+
+def run_chain(firmware, chains, alg):
+    """Verified handshake against s_server sending leaf + intermediate of tests/certs/make-chains.sh
+    (root given as cadata)."""
+    port = free_port()
+    srv = subprocess.Popen(["openssl", "s_server", "-tls1_3", "-www", "-quiet", "-accept", "127.0.0.1:%d" % port,
+                            "-cert", os.path.join(chains, alg + "-leaf.pem"), "-key", os.path.join(chains, alg + "-leaf.key"),
+                            "-cert_chain", os.path.join(chains, alg + "-int.pem")],
+                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_listening(port, srv)
+        with open(os.path.join(chains, alg + "-root.der"), "rb") as f:
+            ca = f.read()
+        with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
+            f.write("PORT = %d\nCA = %r\nNOW = %d\nALG = %r\n" % (port, ca, int(time.time()), alg) + CHAIN_SCRIPT)
+        try:
+            out = subprocess.run([sys.executable, os.path.join(REPO, "boards", "qemu_lx106", "run.py"),
+                                  "--firmware", firmware, "--script", f.name], capture_output=True, text=True, timeout=900)
+        finally:
+            os.unlink(f.name)
+    finally:
+        srv.kill()
+        srv.wait()
+    if out.returncode != 0:
+        raise SystemExit("verified %s handshake failed on the board:\n%s%s" % (alg, out.stdout, out.stderr))
+    return {m.group(1): int(m.group(2)) for m in re.finditer(r"BENCH (\w+) (\d+)", out.stdout)}
+
+
 def run_on_board(firmware, certs):
     out = run_with_server(firmware, certs, BOARD_SCRIPT)
     if out.returncode != 0:
@@ -163,7 +208,13 @@ def main():
     args = ap.parse_args()
 
     fig = run_on_board(args.firmware, args.certs)
-    need = ("handshake_p256_unverified_instructions", "handshake_and_get_p256_unverified_instructions")
+    chains = os.path.join(os.path.dirname(args.certs), "chains")
+    subprocess.run(["sh", os.path.join(REPO, "tests", "certs", "make-chains.sh"), chains], check=True)
+    for alg in ("p256", "rsa2048"):
+        fig.update(run_chain(args.firmware, chains, alg))
+    need = ("handshake_p256_unverified_instructions", "handshake_and_get_p256_unverified_instructions",
+            "handshake_ecdsa_p256_verified_instructions", "handshake_p256_chain3_verified_instructions",
+            "handshake_rsa2048_chain3_verified_instructions")
     for key in need:
         if key not in fig:
             raise SystemExit("board did not report %s" % key)

@@ -90,3 +90,37 @@ impl Pending {
         result
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use p256::ecdsa::signature::hazmat::PrehashSigner;
+
+    #[test]
+    fn deferred_checks_report_which_signature_failed() {
+        let sk = p256::ecdsa::SigningKey::from_slice(&[7u8; 32]).unwrap();
+        let pk = sk.verifying_key().to_encoded_point(false);
+        let digest = [0x42u8; 32];
+        let sig: p256::ecdsa::Signature = sk.sign_prehash(&digest).unwrap();
+        let der = sig.to_der();
+        let mut p = Pending::new();
+        p.push(Curve::P256, pk.as_bytes(), &digest, der.as_bytes(), false).unwrap();
+        p.push(Curve::P256, pk.as_bytes(), &digest, der.as_bytes(), true).unwrap();
+        assert_eq!(p.run(), Ok(()));
+        // The CertificateVerify over another transcript: BadCertVerify; in the chain: BadSignature.
+        let other = [0x43u8; 32];
+        p.push(Curve::P256, pk.as_bytes(), &other, der.as_bytes(), true).unwrap();
+        assert_eq!(p.run(), Err(Error::BadCertVerify));
+        p.push(Curve::P256, pk.as_bytes(), &other, der.as_bytes(), false).unwrap();
+        assert_eq!(p.run(), Err(Error::BadSignature));
+        // Garbage signature and oversize inputs fail cleanly.
+        p.push(Curve::P256, pk.as_bytes(), &digest, &[0x30, 0x02, 0x02, 0x00], false).unwrap();
+        assert_eq!(p.run(), Err(Error::BadSignature));
+        assert_eq!(p.push(Curve::P256, &[4; 98], &digest, der.as_bytes(), false), Err(Error::Malformed));
+        assert_eq!(p.push(Curve::P256, pk.as_bytes(), &digest, &[0; 105], true), Err(Error::BadCertVerify));
+        for _ in 0..MAX_JOBS {
+            p.push(Curve::P256, pk.as_bytes(), &digest, der.as_bytes(), false).unwrap();
+        }
+        assert_eq!(p.push(Curve::P256, pk.as_bytes(), &digest, der.as_bytes(), false), Err(Error::ChainTooLong));
+    }
+}
