@@ -191,7 +191,7 @@ fn wrong_ca() {
         Opts { ca: Some(cert("other-ca.der")), verify: USSL_CERT_REQUIRED, ..Opts::default() },
     )
     .unwrap();
-    assert_eq!(c.handshake(), Err(USSL_ERR_CERT_VERIFY));
+    assert_eq!(c.handshake(), Err(USSL_ERR_CERT_UNKNOWN_CA));
 }
 
 /// Names the scenario to the peer (the line before the ClientHello).
@@ -261,7 +261,7 @@ fn handshake_order() {
             same("data-after-finished", Hs(E_HS)),
             same("bad-finished", Hs(USSL_ERR_BAD_SIGNATURE)),
             // Without verification nobody checks the signature (CERT_NONE authenticates nothing).
-            ("bad-certificate-verify", Echo, Hs(USSL_ERR_CERT_VERIFY)),
+            ("bad-certificate-verify", Echo, Hs(USSL_ERR_CERT_VERIFY_SIGNATURE)),
             same("hello-retry-request", Hs(E_HS)),
             same("second-server-hello", Hs(USSL_ERR_INVALID_RECORD)),
             same("wrong-suite", Hs(USSL_ERR_UNSUPPORTED)),
