@@ -33,3 +33,4 @@ test-upstream-board: test-upstream-board-check board
 bench: board
 	sh tests/certs/make-certs.sh $(BUILD)/certs
 	$(PYTHON) tests/bench/bench.py --firmware $(LX106_FIRMWARE) --map $(LX106_OBJ)/firmware.map --certs $(BUILD)/certs
+include tests/bench/bearssl/bearssl.mk
