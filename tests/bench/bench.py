@@ -9,7 +9,12 @@ server sends leaf + intermediate) with their engine stack peaks; then attributes
 firmware's flash and RAM to the engine archive and the shim from the linker map.
 Prints a table and writes one flat JSON object to build/bench.json.
 
-  tests/bench/bench.py --firmware build/lx106/firmware.elf --map MAP --certs build/certs
+In the same run, BearSSL (Debian's source, built by `make bearssl-bench-elfs`) is measured on the
+same emulator as a peer (tests/bench/bearssl_peer.py): its figures land as bearssl_* keys and a
+second table sets ussl's figures beside BearSSL's. --bearssl-build DIR names that build;
+without it the peer is not measured.
+
+  tests/bench/bench.py --firmware build/lx106/firmware.elf --map MAP --certs build/certs [--bearssl-build build/bearssl]
 """
 import argparse
 import json
@@ -20,6 +25,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+import bearssl_peer
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -205,6 +212,7 @@ def main():
     ap.add_argument("--map", required=True)
     ap.add_argument("--certs", required=True)
     ap.add_argument("--json", default=os.path.join(REPO, "build", "bench.json"))
+    ap.add_argument("--bearssl-build", help="BearSSL peer build (make bearssl-bench-elfs); measured when given")
     args = ap.parse_args()
 
     fig = run_on_board(args.firmware, args.certs)
@@ -229,18 +237,95 @@ def main():
         fig["%s_ram_data_bytes" % owner] = t.get((owner, ".data"), 0)
         fig["%s_ram_bss_bytes" % owner] = t.get((owner, ".bss"), 0)
 
+    bearssl_error = None
+    if args.bearssl_build:
+        try:
+            fig.update(bearssl_peer.measure(args.bearssl_build, args.certs))
+        except (bearssl_peer.BearSSLError, OSError, subprocess.SubprocessError) as e:
+            bearssl_error = str(e)
+    rows = compare(fig) if args.bearssl_build and not bearssl_error else []
+    for key in ("bearssl_handshake_ecdsa_p256_verified_instructions", "bearssl_handshake_ecdsa_p256_unverified_instructions"):
+        if key in fig:
+            for mhz in (80, 160):
+                fig[key.replace("_instructions", "_ms_at_%dmhz_lower_bound" % mhz)] = round(fig[key] / (mhz * 1000.0), 1)
+
     os.makedirs(os.path.dirname(args.json), exist_ok=True)
     with open(args.json, "w") as f:
         json.dump(fig, f, indent=1, sort_keys=True)
 
     print("ussl on the emulated ESP8266 (qemu-system-xtensa -M sim -cpu lx106, -icount shift=0)")
-    print("%-58s %14s" % ("figure", "value"))
+    print("%-66s %14s" % ("figure", "value"))
     for key in sorted(fig):
-        print("%-58s %14s" % (key, "{:,}".format(fig[key]) if isinstance(fig[key], int) else fig[key]))
+        print("%-66s %14s" % (key, "{:,}".format(fig[key]) if isinstance(fig[key], int) else fig[key]))
+    if rows:
+        print_comparison(rows)
     print("written to", os.path.relpath(args.json, REPO))
     if fig["engine_flash_text_bytes"] == 0:
         raise SystemExit("no engine code found in the linker map: attribution failed")
+    if bearssl_error:
+        raise SystemExit("bench: the BearSSL peer was not measured: %s" % bearssl_error)
     return 0
+
+
+# What ussl's side of a comparison row is, from the keys of this run (a verified figure of ours
+# is used when the board reports one).
+OURS_VERIFIED_KEYS = ("handshake_ecdsa_p256_verified_instructions", "handshake_p256_verified_instructions")
+
+
+def compare(fig):
+    """Rows (label, ours, BearSSL's) of comparable figures; ratio = ours / BearSSL's."""
+    rows = []
+    hs = fig.get("handshake_p256_unverified_instructions")
+    hg = fig.get("handshake_and_get_p256_unverified_instructions")
+    ours_verified = next((fig[k] for k in OURS_VERIFIED_KEYS if k in fig), None)
+    if ours_verified is not None:
+        rows.append(("handshake instructions, P-256 chain verified (ussl TLS 1.3 | BearSSL TLS 1.2 full profile)",
+                     ours_verified, fig["bearssl_handshake_ecdsa_p256_verified_instructions"]))
+    rows += [
+        ("handshake instructions, chain NOT verified (ussl TLS 1.3 | BearSSL TLS 1.2 full profile)",
+         hs, fig["bearssl_handshake_ecdsa_p256_unverified_instructions"]),
+        ("  same, BearSSL minimal profile", hs, fig["bearssl_min_handshake_ecdsa_p256_unverified_instructions"]),
+        ("handshake + GET instructions, chain NOT verified (full profile)",
+         hg, fig["bearssl_handshake_and_get_ecdsa_p256_unverified_instructions"]),
+    ]
+    if ours_verified is None:
+        rows.append(("handshake instructions, ussl NOT verified | BearSSL verified (what each gives today)",
+                     hs, fig["bearssl_handshake_ecdsa_p256_verified_instructions"]))
+    rows += [
+        ("handshake instructions, RSA-2048 chain verified (ECDHE-RSA; ussl: none)",
+         None, fig["bearssl_handshake_rsa2048_verified_instructions"]),
+    ]
+    ours_flash = sum(fig[k] for k in ("engine_flash_text_bytes", "engine_flash_rodata_bytes", "engine_ram_data_bytes",
+                                      "shim_flash_text_bytes", "shim_flash_rodata_bytes"))
+    rows += [
+        ("flash bytes: ussl engine+shim (.text, rodata incl. DRAM copy) | BearSSL full lib (.text+.rodata)",
+         ours_flash, fig["bearssl_flash_bytes"]),
+        ("  same, BearSSL minimal profile (TLS 1.2, the 2 measured suites, P-256, SHA-256)",
+         ours_flash, fig["bearssl_min_flash_bytes"]),
+        ("RAM per connection: ussl heap (mfl 4096) | BearSSL contexts + I/O buffers (mfl 4096)",
+         fig.get("heap_per_connection_bytes"), fig["bearssl_connection_ram_bytes"]),
+        ("stack peak, handshake + GET: ussl engine stack | BearSSL (C stack, whole client)",
+         fig.get("engine_stack_peak_bytes"),
+         max(v for k, v in fig.items() if k.startswith("bearssl_stack_peak_") and k.endswith("_bytes"))),
+    ]
+    for label, ours, theirs in rows:
+        if ours is not None and theirs:
+            key = "ratio_" + re.sub(r"[^a-z0-9]+", "_", label.split("(")[0].strip().lower()).strip("_")
+            fig.setdefault(key, round(ours / theirs, 3))
+    return rows
+
+
+def print_comparison(rows):
+    print()
+    print("ussl beside BearSSL 0.6 (Debian source, gcc -Os, BR_LOMUL), same emulator, same openssl s_server binary:")
+    print("  ussl: TLS 1.3, ECDHE P-256, TLS_AES_128_GCM_SHA256, certificate verification OFF (the board refuses it today)")
+    print("  BearSSL: TLS 1.2 ECDHE-ECDSA-AES128-GCM-SHA256 (ECDHE P-256), P-256 chain; 'NOT verified' = no chain check,")
+    print("  but BearSSL still verifies the ServerKeyExchange signature; s_server -tls1_2 -groups P-256")
+    print("%-100s | %12s | %12s | %6s" % ("figure", "ussl", "BearSSL", "ratio"))
+    for label, ours, theirs in rows:
+        ratio = "%.2f" % (ours / theirs) if ours is not None and theirs else "-"
+        print("%-100s | %12s | %12s | %6s" % (label, "{:,}".format(ours) if ours is not None else "n/a",
+                                              "{:,}".format(theirs), ratio))
 
 
 if __name__ == "__main__":

@@ -63,10 +63,10 @@ $(B)/port/startup.o: $(LX106)/startup.S
 	@mkdir -p $(@D)
 	$(CC) $(APP_CFLAGS) -c $< -o $@
 
-# Trust anchors from the bench's CAs (and the build date, for certificate validity).
-$(B)/bench_ta.h: $(CERTS)/ca.der $(CERTS)/rsa-ca.der $(HERE)/trust_anchor.py
+# Trust anchors from the bench's CAs (OTHER: the unrelated CA the check case must refuse) (and the build date, for certificate validity).
+$(B)/bench_ta.h: $(CERTS)/ca.der $(CERTS)/rsa-ca.der $(CERTS)/other-ca.der $(HERE)/trust_anchor.py $(HERE)/bearssl.mk
 	@mkdir -p $(@D)
-	$(PYTHON) $(HERE)/trust_anchor.py $@ EC=$(CERTS)/ca.der RSA=$(CERTS)/rsa-ca.der
+	$(PYTHON) $(HERE)/trust_anchor.py $@ EC=$(CERTS)/ca.der RSA=$(CERTS)/rsa-ca.der OTHER=$(CERTS)/other-ca.der
 
 $(B)/client-full.o: $(HERE)/client.c $(B)/bench_ta.h
 	$(CC) $(APP_CFLAGS) -DBENCH_PROFILE_MIN=0 -c $< -o $@
