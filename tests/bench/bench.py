@@ -243,8 +243,11 @@ def main():
             fig.update(bearssl_peer.measure(args.bearssl_build, args.certs))
         except (bearssl_peer.BearSSLError, OSError, subprocess.SubprocessError) as e:
             bearssl_error = str(e)
+    if "bearssl_client_context_bytes" in fig:
+        fig["bearssl_stack_peak_bytes"] = max(v for k, v in fig.items()
+                                              if k.startswith("bearssl_stack_peak_") and k.endswith("_bytes"))
     rows = compare(fig) if args.bearssl_build and not bearssl_error else []
-    for key in ("bearssl_handshake_ecdsa_p256_verified_instructions", "bearssl_handshake_ecdsa_p256_unverified_instructions"):
+    for key in ("bearssl_handshake_ecdsa_p256_verified_instructions", "bearssl_handshake_ecdsa_p256_no_checks_instructions"):
         if key in fig:
             for mhz in (80, 160):
                 fig[key.replace("_instructions", "_ms_at_%dmhz_lower_bound" % mhz)] = round(fig[key] / (mhz * 1000.0), 1)
@@ -273,56 +276,63 @@ OURS_VERIFIED_KEYS = ("handshake_ecdsa_p256_verified_instructions", "handshake_p
 
 
 def compare(fig):
-    """Rows (label, ours, BearSSL's) of comparable figures; ratio = ours / BearSSL's."""
+    """Rows (label, ours, BearSSL's, ratio key) of comparable figures; ratio = ours / BearSSL's,
+    also written to fig under the ratio key."""
     rows = []
     hs = fig.get("handshake_p256_unverified_instructions")
     hg = fig.get("handshake_and_get_p256_unverified_instructions")
     ours_verified = next((fig[k] for k in OURS_VERIFIED_KEYS if k in fig), None)
     if ours_verified is not None:
-        rows.append(("handshake instructions, P-256 chain verified (ussl TLS 1.3 | BearSSL TLS 1.2 full profile)",
-                     ours_verified, fig["bearssl_handshake_ecdsa_p256_verified_instructions"]))
+        rows.append(("handshake instr., P-256 chain verified | verified (full profile)",
+                     ours_verified, fig["bearssl_handshake_ecdsa_p256_verified_instructions"],
+                     "ratio_handshake_verified_ussl_over_bearssl"))
     rows += [
-        ("handshake instructions, chain NOT verified (ussl TLS 1.3 | BearSSL TLS 1.2 full profile)",
-         hs, fig["bearssl_handshake_ecdsa_p256_unverified_instructions"]),
-        ("  same, BearSSL minimal profile", hs, fig["bearssl_min_handshake_ecdsa_p256_unverified_instructions"]),
-        ("handshake + GET instructions, chain NOT verified (full profile)",
-         hg, fig["bearssl_handshake_and_get_ecdsa_p256_unverified_instructions"]),
+        ("handshake instr., nothing checked | nothing checked (like with like; full profile)",
+         hs, fig["bearssl_handshake_ecdsa_p256_no_checks_instructions"], "ratio_handshake_no_checks_ussl_over_bearssl"),
+        ("  same, BearSSL minimal profile", hs, fig["bearssl_min_handshake_ecdsa_p256_no_checks_instructions"],
+         "ratio_handshake_no_checks_ussl_over_bearssl_min"),
+        ("handshake + GET instr., nothing checked | nothing checked (full profile)",
+         hg, fig["bearssl_handshake_and_get_ecdsa_p256_no_checks_instructions"],
+         "ratio_handshake_and_get_no_checks_ussl_over_bearssl"),
+        ("handshake instr., nothing checked | chain unchecked, ServerKeyExchange sig. checked",
+         hs, fig["bearssl_handshake_ecdsa_p256_unverified_instructions"], None),
     ]
     if ours_verified is None:
-        rows.append(("handshake instructions, ussl NOT verified | BearSSL verified (what each gives today)",
-                     hs, fig["bearssl_handshake_ecdsa_p256_verified_instructions"]))
-    rows += [
-        ("handshake instructions, RSA-2048 chain verified (ECDHE-RSA; ussl: none)",
-         None, fig["bearssl_handshake_rsa2048_verified_instructions"]),
-    ]
+        rows.append(("handshake instr., nothing checked | chain verified (what each gives today)",
+                     hs, fig["bearssl_handshake_ecdsa_p256_verified_instructions"],
+                     "ratio_handshake_ussl_unverified_over_bearssl_verified"))
+    rows.append(("handshake instr., RSA-2048 chain verified, ECDHE-RSA (ussl: no RSA)",
+                 None, fig["bearssl_handshake_rsa2048_verified_instructions"], None))
     ours_flash = sum(fig[k] for k in ("engine_flash_text_bytes", "engine_flash_rodata_bytes", "engine_ram_data_bytes",
                                       "shim_flash_text_bytes", "shim_flash_rodata_bytes"))
     rows += [
-        ("flash bytes: ussl engine+shim (.text, rodata incl. DRAM copy) | BearSSL full lib (.text+.rodata)",
-         ours_flash, fig["bearssl_flash_bytes"]),
-        ("  same, BearSSL minimal profile (TLS 1.2, the 2 measured suites, P-256, SHA-256)",
-         ours_flash, fig["bearssl_min_flash_bytes"]),
-        ("RAM per connection: ussl heap (mfl 4096) | BearSSL contexts + I/O buffers (mfl 4096)",
-         fig.get("heap_per_connection_bytes"), fig["bearssl_connection_ram_bytes"]),
-        ("stack peak, handshake + GET: ussl engine stack | BearSSL (C stack, whole client)",
-         fig.get("engine_stack_peak_bytes"),
-         max(v for k, v in fig.items() if k.startswith("bearssl_stack_peak_") and k.endswith("_bytes"))),
+        ("flash B: engine+shim (incl. rodata copied to DRAM) | libbearssl .text+.rodata, full",
+         ours_flash, fig["bearssl_flash_bytes"], "ratio_flash_ussl_over_bearssl"),
+        ("  same, BearSSL minimal profile (TLS 1.2, 2 suites, P-256, SHA-256)",
+         ours_flash, fig["bearssl_min_flash_bytes"], "ratio_flash_ussl_over_bearssl_min"),
+        ("RAM per connection B: heap (mfl 4096) | contexts + I/O buffers (mfl 4096)",
+         fig.get("heap_per_connection_bytes"), fig["bearssl_connection_ram_bytes"],
+         "ratio_connection_ram_ussl_over_bearssl"),
+        ("stack peak B, handshake + GET, nothing checked: engine stack | C stack, whole client",
+         fig.get("engine_stack_peak_bytes"), fig["bearssl_stack_peak_ecdsa_p256_no_checks_bytes"],
+         "ratio_stack_peak_ussl_over_bearssl"),
+        ("  BearSSL's deepest case (all cases; chain verified)", None, fig["bearssl_stack_peak_bytes"], None),
     ]
-    for label, ours, theirs in rows:
-        if ours is not None and theirs:
-            key = "ratio_" + re.sub(r"[^a-z0-9]+", "_", label.split("(")[0].strip().lower()).strip("_")
-            fig.setdefault(key, round(ours / theirs, 3))
+    for _, ours, theirs, key in rows:
+        if key and ours is not None and theirs:
+            fig[key] = round(ours / theirs, 3)
     return rows
 
 
 def print_comparison(rows):
     print()
-    print("ussl beside BearSSL 0.6 (Debian source, gcc -Os, BR_LOMUL), same emulator, same openssl s_server binary:")
-    print("  ussl: TLS 1.3, ECDHE P-256, TLS_AES_128_GCM_SHA256, certificate verification OFF (the board refuses it today)")
-    print("  BearSSL: TLS 1.2 ECDHE-ECDSA-AES128-GCM-SHA256 (ECDHE P-256), P-256 chain; 'NOT verified' = no chain check,")
-    print("  but BearSSL still verifies the ServerKeyExchange signature; s_server -tls1_2 -groups P-256")
+    print("ussl | BearSSL 0.6 (Debian source; gcc -Os, BR_LOMUL, the port's flags), same emulator and openssl:")
+    print("  ussl: TLS 1.3 (s_server -tls1_3), ECDHE P-256, TLS_AES_128_GCM_SHA256, P-256 certificate; verification")
+    print("        OFF unless a verified row is shown: no chain check and no CertificateVerify signature check")
+    print("  BearSSL: TLS 1.2 (s_server -tls1_2 -groups P-256), ECDHE-ECDSA-AES128-GCM-SHA256, the same P-256 chain;")
+    print("        'nothing checked' = no chain check and ServerKeyExchange signature not checked (like ussl's OFF)")
     print("%-100s | %12s | %12s | %6s" % ("figure", "ussl", "BearSSL", "ratio"))
-    for label, ours, theirs in rows:
+    for label, ours, theirs, _ in rows:
         ratio = "%.2f" % (ours / theirs) if ours is not None and theirs else "-"
         print("%-100s | %12s | %12s | %6s" % (label, "{:,}".format(ours) if ours is not None else "n/a",
                                               "{:,}".format(theirs), ratio))

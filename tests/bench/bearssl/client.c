@@ -4,7 +4,8 @@
 //
 // Reads "<ecdsa port> <rsa port>\n" on the console (bench.py writes it), then for each case
 // connects through the relay to `openssl s_server -tls1_2 -www`, runs one handshake and one
-// GET, and prints "BENCH <key> <value>" lines: instructions (CCOUNT delta x 25) for the
+// GET (cases: chain verified; chain not checked; nothing checked, as ussl with verification off),
+// and prints "BENCH <key> <value>" lines: instructions (CCOUNT delta x 25) for the
 // handshake and handshake + GET, the C stack peak (stack painting) and the memory a
 // connection needs. "BENCH_ERROR <case> <BearSSL error>" reports a failed case; the exit
 // code is then 1.
@@ -199,6 +200,14 @@ static const br_x509_class noverify_vtable = {
 };
 static noverify_context nv;
 
+// For the case that checks nothing, as ussl with verification off (embedded-tls then skips the
+// CertificateVerify signature): ServerKeyExchange's ECDSA signature accepted unchecked.
+static uint32_t ecdsa_accept_unchecked(const br_ec_impl *impl, const void *hash, size_t hash_len,
+    const br_ec_public_key *pk, const void *sig, size_t sig_len) {
+    (void)impl, (void)hash, (void)hash_len, (void)pk, (void)sig, (void)sig_len;
+    return 1;
+}
+
 // ---- client profiles -------------------------------------------------------------------------
 static void client_init(const br_x509_trust_anchor *ta, uint16_t suite) {
 #if BENCH_PROFILE_MIN
@@ -230,7 +239,8 @@ struct bench_case {
     const char *name;
     const br_x509_trust_anchor *ta;
     uint16_t suite;
-    int verify;
+    int verify;      // 0: the X.509 engine above (no chain check)
+    int check_sig;   // 0: ServerKeyExchange signature not checked either (ECDSA only)
     int rsa_server;
     int expect_err;  // nonzero: the handshake must fail with this BearSSL error (the check case)
 };
@@ -286,6 +296,9 @@ static int run_case(const struct bench_case *c, unsigned port) {
     if (!c->verify) {
         nv.vtable = &noverify_vtable;
         br_ssl_engine_set_x509(&cc.eng, &nv.vtable);
+    }
+    if (!c->check_sig) {
+        br_ssl_engine_set_ecdsa(&cc.eng, ecdsa_accept_unchecked);
     }
     br_x509_minimal_set_time(&xc, BENCH_DAYS, BENCH_SECONDS);
     uint8_t seed[32];
@@ -368,12 +381,13 @@ int main(void) {
     unsigned port_ecdsa = read_uint();
     unsigned port_rsa = read_uint();
     static const struct bench_case cases[] = {
-        {"ecdsa_p256_verified", &TA_EC, BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, 1, 0, 0},
-        {"ecdsa_p256_unverified", &TA_EC, BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, 0, 0, 0},
-        {"rsa2048_verified", &TA_RSA, BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, 1, 1, 0},
-        {"rsa2048_unverified", &TA_RSA, BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, 0, 1, 0},
+        {"ecdsa_p256_verified", &TA_EC, BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, 1, 1, 0, 0},
+        {"ecdsa_p256_unverified", &TA_EC, BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, 0, 1, 0, 0},
+        {"ecdsa_p256_no_checks", &TA_EC, BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, 0, 0, 0, 0},
+        {"rsa2048_verified", &TA_RSA, BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, 1, 1, 1, 0},
+        {"rsa2048_unverified", &TA_RSA, BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, 0, 1, 1, 0},
         // The "verified" figures verify: an unrelated CA as the only anchor must be refused.
-        {"check_wrong_ca_rejected", &TA_OTHER, BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, 1, 0,
+        {"check_wrong_ca_rejected", &TA_OTHER, BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, 1, 1, 0,
          BR_ERR_X509_NOT_TRUSTED},
     };
     int failed = 0;
