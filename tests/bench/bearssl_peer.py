@@ -103,8 +103,9 @@ def _map_totals(map_path):
 def _sizes(map_path, prefix):
     t = _map_totals(map_path)
     fig = {}
+    # Flash: code, read-only data, and .data's load image (BearSSL's read-only data kept in DRAM).
     for owner, key in (("bearssl", prefix + "flash_bytes"), (None, prefix + "program_flash_bytes")):
-        fig[key] = sum(v for (o, sec), v in t.items() if sec in (".text", ".irom0.rodata", ".vectors")
+        fig[key] = sum(v for (o, sec), v in t.items() if sec in (".text", ".irom0.rodata", ".vectors", ".data")
                        and (owner is None or o == owner))
     fig[prefix + "flash_text_bytes"] = t.get(("bearssl", ".text"), 0)
     fig[prefix + "flash_rodata_bytes"] = t.get(("bearssl", ".irom0.rodata"), 0)

@@ -30,27 +30,35 @@ BOARD   := boards/qemu_lx106
 HERE    := tests/bench/bearssl
 PICOLIBC_SPECS ?= /usr/lib/xtensa-lx106-elf/picolibc.specs
 
-# The ESP8266 port's code-generation flags (-mforce-l32 lets read-only data stay in flash, as on
-# the chip), -Os, and BR_LOMUL (no fast 32x32->64 multiply: i15/m15 code) with BR_SLOW_MUL15, as
-# the ESP8266 Arduino core's BearSSL build sets; no OS services (time, /dev/urandom).
-XTENSA_FLAGS := -mlongcalls -mtext-section-literals -mforce-l32
-BR_CFLAGS := -Os $(XTENSA_FLAGS) -ffunction-sections -fdata-sections --specs=$(PICOLIBC_SPECS) \
+# BearSSL: -Os, the ESP8266 port's -mlongcalls -mtext-section-literals, BR_LOMUL (no fast
+# 32x32->64 multiply: i15/m15 code) with BR_SLOW_MUL15 as the ESP8266 Arduino core's BearSSL build
+# sets; no OS services (time, /dev/urandom). Without -mforce-l32 gcc reads read-only data with
+# byte loads, which the chip's flash mapping refuses: that data then goes to DRAM, as the ussl
+# engine's does (the board's linker script, its DRAM-rodata list pointed at libbearssl.a).
+# BEARSSL_XTENSA_FLAGS="... -mforce-l32" keeps it in flash instead (slower: every byte load
+# becomes a 32-bit load and shifts), built apart in lib-l32/.
+BEARSSL_XTENSA_FLAGS ?= -mlongcalls -mtext-section-literals
+BR_VARIANT := $(if $(filter -mforce-l32,$(BEARSSL_XTENSA_FLAGS)),lib-l32,lib)
+BR_RODATA_IN_DRAM := $(if $(filter -mforce-l32,$(BEARSSL_XTENSA_FLAGS)),0,1)
+BR_CFLAGS := -Os $(BEARSSL_XTENSA_FLAGS) -ffunction-sections -fdata-sections --specs=$(PICOLIBC_SPECS) \
 	-DBR_LOMUL=1 -DBR_SLOW_MUL15=1 -DBR_USE_UNIX_TIME=0 -DBR_USE_WIN32_TIME=0 -DBR_USE_URANDOM=0 \
 	-DBR_USE_GETENTROPY=0 -DBR_USE_WIN32_RAND=0 -DBR_RDRAND=0 -DBR_AES_X86NI=0 -DBR_SSE2=0 -DBR_POWER8=0 \
 	-DBR_INT128=0 -DBR_UMUL128=0 -I$(BEARSSL_SRC)/inc -I$(BEARSSL_SRC)/src
-# Our client and the board port's files it reuses (py/mperrno.h comes from $(HERE)).
+# Our client and the board port's files it reuses, with the port's flags (py/mperrno.h from $(HERE)).
+XTENSA_FLAGS := -mlongcalls -mtext-section-literals -mforce-l32
 APP_CFLAGS := -Os -std=gnu99 -Wall $(XTENSA_FLAGS) -ffunction-sections -fdata-sections --specs=$(PICOLIBC_SPECS) \
 	-I$(HERE) -I$(LX106) -I$(BOARD) -I$(B) -I$(BEARSSL_SRC)/inc
 
 LIB_SRCS := $(sort $(shell find $(BEARSSL_SRC)/src -name '*.c'))
-LIB_OBJS := $(patsubst $(BEARSSL_SRC)/src/%.c,$(B)/lib/%.o,$(LIB_SRCS))
+LIB_OBJS := $(patsubst $(BEARSSL_SRC)/src/%.c,$(B)/$(BR_VARIANT)/%.o,$(LIB_SRCS))
+LIB := $(B)/$(BR_VARIANT)/libbearssl.a
 PORT_OBJS := $(addprefix $(B)/port/,startup.o semihost.o relay.o entropy.o libgcc_fallback.o)
 
-$(B)/lib/%.o: $(BEARSSL_SRC)/src/%.c
+$(B)/$(BR_VARIANT)/%.o: $(BEARSSL_SRC)/src/%.c
 	@mkdir -p $(@D)
 	@$(CC) $(BR_CFLAGS) -c $< -o $@
 
-$(B)/libbearssl.a: $(LIB_OBJS)
+$(LIB): $(LIB_OBJS)
 	@rm -f $@
 	@$(AR) rcs $@ $^
 	@echo "AR $@ ($(words $^) objects)"
@@ -75,18 +83,27 @@ $(B)/client-min.o: $(HERE)/client.c $(B)/bench_ta.h
 
 # The board's own linker script, preprocessed without a TLS engine stack (BearSSL runs on the
 # 8 KiB C stack, painted, with the 64 KiB painted overflow zone below it).
-$(B)/lx106.ld: $(BOARD)/lx106.ld.S $(BOARD)/mpconfigboard.h
+$(B)/$(BR_VARIANT)/lx106.ld: $(BOARD)/lx106.ld.S $(BOARD)/mpconfigboard.h $(HERE)/bearssl.mk
 	@mkdir -p $(@D)
-	$(CC) -E -P -x c -I$(BOARD) -DLX106_ENGINE_RODATA_IN_DRAM=1 -DLX106_ENGINE_STACK_SIZE=0 $< -o $@
+	$(CC) -E -P -x c -I$(BOARD) -DLX106_ENGINE_RODATA_IN_DRAM=1 -DLX106_ENGINE_STACK_SIZE=0 $< -o $@.tmp
+	$(if $(filter 1,$(BR_RODATA_IN_DRAM)),sed -i 's/libussl_engine\.a/libbearssl.a/g' $@.tmp)
+	mv $@.tmp $@
 
-$(B)/client-%.elf: $(B)/client-%.o $(PORT_OBJS) $(B)/libbearssl.a $(B)/lx106.ld
-	$(CC) $(XTENSA_FLAGS) --specs=$(PICOLIBC_SPECS) -nostartfiles -T $(B)/lx106.ld -Wl,--gc-sections \
+# Changes when BEARSSL_XTENSA_FLAGS switches variant, so the programs are linked again.
+$(B)/variant: FORCE
+	@mkdir -p $(@D)
+	@echo '$(BR_VARIANT)' | cmp -s - $@ || echo '$(BR_VARIANT)' > $@
+FORCE:
+
+$(B)/client-%.elf: $(B)/client-%.o $(PORT_OBJS) $(LIB) $(B)/$(BR_VARIANT)/lx106.ld $(B)/variant
+	$(CC) $(XTENSA_FLAGS) --specs=$(PICOLIBC_SPECS) -nostartfiles -T $(B)/$(BR_VARIANT)/lx106.ld -Wl,--gc-sections \
 		-Wl,-Map=$(B)/client-$*.map -Wl,--no-warn-rwx-segments -o $@ $(B)/client-$*.o $(PORT_OBJS) \
-		-Wl,--start-group $(B)/libbearssl.a -lc -lgcc -Wl,--end-group
+		-Wl,--start-group $(LIB) -lc -lgcc -Wl,--end-group
 	$(SIZE) $@
 
+.PHONY: FORCE
 .SECONDARY:
 $(B)/ready: $(B)/client-full.elf $(B)/client-min.elf
-	@echo "BearSSL $(notdir $(BEARSSL_SRC)) for the lx106: $^" > $@
+	@echo "BearSSL $(notdir $(BEARSSL_SRC)) for the lx106 ($(BEARSSL_XTENSA_FLAGS)): $^" > $@
 	@cat $@
 endif
