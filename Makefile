@@ -41,4 +41,4 @@ deps:
 	@test "$(MPY_DIR)" != MISSING || { echo "no MicroPython source (see micropython-port/tools/fetch-micropython.sh)"; exit 1; }
 
 clean:
-	rm -rf $(BUILD)/host $(BUILD)/lx106 $(BUILD)/esp8266 target
+	rm -rf $(BUILD)/host $(BUILD)/lx106 $(BUILD)/esp8266 $(BUILD)/bearssl target

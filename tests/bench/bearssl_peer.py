@@ -103,7 +103,7 @@ def _map_totals(map_path):
 def _sizes(map_path, prefix):
     t = _map_totals(map_path)
     fig = {}
-    # Flash: code, read-only data, and .data's load image (BearSSL's read-only data kept in DRAM).
+    # Flash: code, read-only data, and .data's load image.
     for owner, key in (("bearssl", prefix + "flash_bytes"), (None, prefix + "program_flash_bytes")):
         fig[key] = sum(v for (o, sec), v in t.items() if sec in (".text", ".irom0.rodata", ".vectors", ".data")
                        and (owner is None or o == owner))

@@ -32,14 +32,13 @@ PICOLIBC_SPECS ?= /usr/lib/xtensa-lx106-elf/picolibc.specs
 
 # BearSSL: -Os, the ESP8266 port's -mlongcalls -mtext-section-literals, BR_LOMUL (no fast
 # 32x32->64 multiply: i15/m15 code) with BR_SLOW_MUL15 as the ESP8266 Arduino core's BearSSL build
-# sets; no OS services (time, /dev/urandom). Without -mforce-l32 gcc reads read-only data with
-# byte loads, which the chip's flash mapping refuses: that data then goes to DRAM, as the ussl
-# engine's does (the board's linker script, its DRAM-rodata list pointed at libbearssl.a).
-# BEARSSL_XTENSA_FLAGS="... -mforce-l32" keeps it in flash instead (slower: every byte load
-# becomes a 32-bit load and shifts), built apart in lib-l32/.
+# sets; no OS services (time, /dev/urandom). Its read-only data stays in flash (irom0) as the
+# Rust engine's does: gcc reads it with byte loads too, which on the chip go through the board's
+# load/store exception handler and here are answered by QEMU directly, as for the engine.
+# BEARSSL_XTENSA_FLAGS="... -mforce-l32" builds the variant whose byte loads are 32-bit loads
+# and shifts (no exception on the chip, more instructions), apart in lib-l32/.
 BEARSSL_XTENSA_FLAGS ?= -mlongcalls -mtext-section-literals
 BR_VARIANT := $(if $(filter -mforce-l32,$(BEARSSL_XTENSA_FLAGS)),lib-l32,lib)
-BR_RODATA_IN_DRAM := $(if $(filter -mforce-l32,$(BEARSSL_XTENSA_FLAGS)),0,1)
 BR_CFLAGS := -Os $(BEARSSL_XTENSA_FLAGS) -ffunction-sections -fdata-sections --specs=$(PICOLIBC_SPECS) \
 	-DBR_LOMUL=1 -DBR_SLOW_MUL15=1 -DBR_USE_UNIX_TIME=0 -DBR_USE_WIN32_TIME=0 -DBR_USE_URANDOM=0 \
 	-DBR_USE_GETENTROPY=0 -DBR_USE_WIN32_RAND=0 -DBR_RDRAND=0 -DBR_AES_X86NI=0 -DBR_SSE2=0 -DBR_POWER8=0 \
@@ -83,11 +82,9 @@ $(B)/client-min.o: $(HERE)/client.c $(B)/bench_ta.h
 
 # The board's own linker script, preprocessed without a TLS engine stack (BearSSL runs on the
 # 8 KiB C stack, painted, with the 64 KiB painted overflow zone below it).
-$(B)/$(BR_VARIANT)/lx106.ld: $(BOARD)/lx106.ld.S $(BOARD)/mpconfigboard.h $(HERE)/bearssl.mk
+$(B)/lx106.ld: $(BOARD)/lx106.ld.S $(BOARD)/mpconfigboard.h $(HERE)/bearssl.mk
 	@mkdir -p $(@D)
-	$(CC) -E -P -x c -I$(BOARD) -DLX106_ENGINE_RODATA_IN_DRAM=1 -DLX106_ENGINE_STACK_SIZE=0 $< -o $@.tmp
-	$(if $(filter 1,$(BR_RODATA_IN_DRAM)),sed -i 's/libussl_engine\.a/libbearssl.a/g' $@.tmp)
-	mv $@.tmp $@
+	$(CC) -E -P -x c -I$(BOARD) -DLX106_LIBC_RODATA_IN_DRAM=1 -DLX106_ENGINE_STACK_SIZE=0 $< -o $@
 
 # Changes when BEARSSL_XTENSA_FLAGS switches variant, so the programs are linked again.
 $(B)/variant: FORCE
@@ -95,8 +92,8 @@ $(B)/variant: FORCE
 	@echo '$(BR_VARIANT)' | cmp -s - $@ || echo '$(BR_VARIANT)' > $@
 FORCE:
 
-$(B)/client-%.elf: $(B)/client-%.o $(PORT_OBJS) $(LIB) $(B)/$(BR_VARIANT)/lx106.ld $(B)/variant
-	$(CC) $(XTENSA_FLAGS) --specs=$(PICOLIBC_SPECS) -nostartfiles -T $(B)/$(BR_VARIANT)/lx106.ld -Wl,--gc-sections \
+$(B)/client-%.elf: $(B)/client-%.o $(PORT_OBJS) $(LIB) $(B)/lx106.ld $(B)/variant
+	$(CC) $(XTENSA_FLAGS) --specs=$(PICOLIBC_SPECS) -nostartfiles -T $(B)/lx106.ld -Wl,--gc-sections \
 		-Wl,-Map=$(B)/client-$*.map -Wl,--no-warn-rwx-segments -o $@ $(B)/client-$*.o $(PORT_OBJS) \
 		-Wl,--start-group $(LIB) -lc -lgcc -Wl,--end-group
 	$(SIZE) $@
