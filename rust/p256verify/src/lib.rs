@@ -1,0 +1,195 @@
+//! ECDSA P-256 signature verification for small CPUs without a 32x32->64 multiplier (the
+//! ESP8266's lx106): field arithmetic on 13-bit limbs with 32-bit products only (see `field`),
+//! no 64-bit products anywhere, no allocation, no `unsafe`.
+//!
+//! **Variable time.** Every input of a signature verification is public (key, hash,
+//! signature), so this crate branches and indexes tables on them. Never use its arithmetic
+//! with secrets (signing, key agreement).
+//!
+//! u1*G + u2*Q is computed with one shared chain of doublings (Shamir's trick): u1 in
+//! width-7 NAF against a const table of 32 affine odd multiples of G (2,560 bytes of 32-bit
+//! words, safe in the ESP8266's flash), u2 in width-5 NAF against 8 Jacobian odd multiples of
+//! Q computed per call. The final check needs no inversion: x(R) = r (mod n) is tested as
+//! X = r*Z^2 or X = (r + n)*Z^2 (mod p).
+#![no_std]
+#![forbid(unsafe_code)]
+
+mod fe_mul;
+mod field;
+mod g_table;
+mod point;
+mod scalar;
+
+#[cfg(test)]
+mod tests;
+
+use field::{Fe, be_bytes_to_words, unpack};
+use g_table::{G_ODD_MULTIPLES, G_WINDOW};
+use point::{Affine, Jacobian};
+
+/// Why a verification failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Error {
+    /// The public key is not a valid SEC1 encoding of a point on P-256 (or is infinity).
+    InvalidPublicKey,
+    /// The DER signature is malformed.
+    MalformedSignature,
+    /// r or s is zero or not below the group order n.
+    ScalarOutOfRange,
+    /// Well-formed, but the signature does not match the key and hash.
+    Mismatch,
+}
+
+/// Window of the NAF for the per-call multiples of Q (8 points: Q, 3Q, ..., 15Q).
+const Q_WINDOW: u32 = 5;
+
+/// Verifies an ECDSA P-256 signature (r, s big-endian) over a 32-byte message digest.
+/// `pubkey_sec1`: uncompressed (0x04 || x || y) or compressed (0x02/0x03 || x) SEC1 point.
+pub fn verify_prehash(pubkey_sec1: &[u8], prehash: &[u8; 32], r: &[u8; 32], s: &[u8; 32]) -> Result<(), Error> {
+    let q = decode_point(pubkey_sec1)?;
+    let r = be_bytes_to_words(r);
+    let s = be_bytes_to_words(s);
+    for v in [&r, &s] {
+        if scalar::is_zero(v) || scalar::ge(v, &scalar::N) {
+            return Err(Error::ScalarOutOfRange);
+        }
+    }
+    let e = scalar::reduce(&be_bytes_to_words(prehash));
+    let w = scalar::invert_vartime(&s);
+    let u1 = scalar::mul_mod(&e, &w);
+    let u2 = scalar::mul_mod(&r, &w);
+    let sum = double_mul(&u1, &u2, &q);
+    if sum.infinity {
+        return Err(Error::Mismatch);
+    }
+    // x(R) mod n == r  <=>  x(R) == r or x(R) == r + n (when r + n < p), with x(R) = X/Z^2.
+    let z2 = sum.z.sqr();
+    if Fe::from_words(&r).mul(&z2).equals(&sum.x) {
+        return Ok(());
+    }
+    let (rn, carry) = scalar::add(&r, &scalar::N);
+    if !carry && !scalar::ge(&rn, &field::P_WORDS) && Fe::from_words(&rn).mul(&z2).equals(&sum.x) {
+        return Ok(());
+    }
+    Err(Error::Mismatch)
+}
+
+/// Verifies a DER-encoded signature (SEQUENCE { INTEGER r, INTEGER s }, as in X.509 and
+/// TLS CertificateVerify) over a 32-byte digest.
+pub fn verify_prehash_der(pubkey_sec1: &[u8], prehash: &[u8; 32], sig_der: &[u8]) -> Result<(), Error> {
+    let (r, s) = parse_der_signature(sig_der)?;
+    verify_prehash(pubkey_sec1, prehash, &r, &s)
+}
+
+/// DER signature to (r, s) as 32-byte big-endian values. Strict DER: definite minimal
+/// lengths, minimal positive INTEGERs, no trailing bytes.
+pub fn parse_der_signature(der: &[u8]) -> Result<([u8; 32], [u8; 32]), Error> {
+    let (body, rest) = der_tlv(der, 0x30)?;
+    if !rest.is_empty() {
+        return Err(Error::MalformedSignature);
+    }
+    let (r, body) = der_tlv(body, 0x02)?;
+    let (s, body) = der_tlv(body, 0x02)?;
+    if !body.is_empty() {
+        return Err(Error::MalformedSignature);
+    }
+    Ok((der_uint32(r)?, der_uint32(s)?))
+}
+
+/// One DER element with the given tag: (contents, what follows). Lengths up to 255.
+fn der_tlv(input: &[u8], tag: u8) -> Result<(&[u8], &[u8]), Error> {
+    let bad = Error::MalformedSignature;
+    let (&t, rest) = input.split_first().ok_or(bad)?;
+    let (&l0, rest) = rest.split_first().ok_or(bad)?;
+    if t != tag {
+        return Err(bad);
+    }
+    let (len, rest) = match l0 {
+        0..=0x7f => (l0 as usize, rest),
+        0x81 => {
+            let (&l1, rest) = rest.split_first().ok_or(bad)?;
+            if l1 < 0x80 {
+                return Err(bad); // not minimal
+            }
+            (l1 as usize, rest)
+        }
+        _ => return Err(bad),
+    };
+    if rest.len() < len {
+        return Err(bad);
+    }
+    Ok(rest.split_at(len))
+}
+
+/// Contents of a DER INTEGER that must be positive and fit 32 bytes, left-padded.
+fn der_uint32(v: &[u8]) -> Result<[u8; 32], Error> {
+    let bad = Error::MalformedSignature;
+    match v {
+        [] => return Err(bad),
+        [b0, ..] if b0 & 0x80 != 0 => return Err(bad), // negative
+        [0, b1, ..] if b1 & 0x80 == 0 => return Err(bad), // non-minimal
+        _ => {}
+    }
+    let v = if v[0] == 0 && v.len() > 1 { &v[1..] } else { v };
+    if v.len() > 32 {
+        return Err(bad);
+    }
+    let mut out = [0u8; 32];
+    out[32 - v.len()..].copy_from_slice(v);
+    Ok(out)
+}
+
+/// SEC1 point decoding with the curve check (compressed points: y from a square root).
+fn decode_point(sec1: &[u8]) -> Result<Affine, Error> {
+    let bad = Error::InvalidPublicKey;
+    let coord = |b: &[u8]| -> Result<Fe, Error> {
+        let bytes: &[u8; 32] = b.try_into().map_err(|_| bad)?;
+        Fe::from_be_bytes(bytes).ok_or(bad)
+    };
+    match sec1 {
+        [0x04, rest @ ..] if rest.len() == 64 => {
+            let p = Affine { x: coord(&rest[..32])?, y: coord(&rest[32..])? };
+            if p.is_on_curve() { Ok(p) } else { Err(bad) }
+        }
+        [tag @ (0x02 | 0x03), rest @ ..] if rest.len() == 32 => {
+            let x = coord(rest)?;
+            let y = point::curve_rhs(&x).sqrt().ok_or(bad)?;
+            let y = if y.is_odd() == (*tag == 0x03) { y } else { y.neg() };
+            Ok(Affine { x, y })
+        }
+        _ => Err(bad),
+    }
+}
+
+/// Odd multiple |d|*G of the const table (d odd, |d| < 2^(G_WINDOW-1)), negated for d < 0.
+fn g_multiple(d: i8) -> Affine {
+    let e = &G_ODD_MULTIPLES[(d.unsigned_abs() as usize) >> 1];
+    let p = Affine { x: unpack(&e[..10]), y: unpack(&e[10..]) };
+    if d < 0 { p.neg() } else { p }
+}
+
+/// u1*G + u2*Q.
+fn double_mul(u1: &scalar::Words, u2: &scalar::Words, q: &Affine) -> Jacobian {
+    let naf1 = scalar::wnaf(u1, G_WINDOW);
+    let naf2 = scalar::wnaf(u2, Q_WINDOW);
+    // Q, 3Q, 5Q, ..., 15Q
+    let mut q_mult = [Jacobian::from_affine(q); 1 << (Q_WINDOW - 2)];
+    let q2 = q_mult[0].double();
+    for i in 1..q_mult.len() {
+        q_mult[i] = q_mult[i - 1].add(&q2);
+    }
+    let mut acc = Jacobian::INFINITY;
+    for i in (0..257).rev() {
+        acc = acc.double();
+        let d1 = naf1[i];
+        if d1 != 0 {
+            acc = acc.add_affine(&g_multiple(d1));
+        }
+        let d2 = naf2[i];
+        if d2 != 0 {
+            let m = &q_mult[(d2.unsigned_abs() as usize) >> 1];
+            acc = if d2 > 0 { acc.add(m) } else { acc.add(&m.neg()) };
+        }
+    }
+    acc
+}

@@ -1,0 +1,113 @@
+//! Points of P-256 (y^2 = x^3 - 3x + b) in Jacobian coordinates (x = X/Z^2, y = Y/Z^3), with
+//! the special cases (infinity, P + P, P + -P) handled by branching: the inputs are public.
+
+use crate::field::{B, Fe};
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Affine {
+    pub(crate) x: Fe,
+    pub(crate) y: Fe,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Jacobian {
+    pub(crate) x: Fe,
+    pub(crate) y: Fe,
+    pub(crate) z: Fe,
+    pub(crate) infinity: bool,
+}
+
+impl Affine {
+    /// y^2 == x^3 - 3x + b
+    pub(crate) fn is_on_curve(&self) -> bool {
+        self.y.sqr().equals(&curve_rhs(&self.x))
+    }
+
+    pub(crate) fn neg(&self) -> Affine {
+        Affine { x: self.x, y: self.y.neg() }
+    }
+}
+
+/// x^3 - 3x + b
+pub(crate) fn curve_rhs(x: &Fe) -> Fe {
+    x.sqr().sub(&crate::field::ONE.mul_small(3)).mul(x).add(&B)
+}
+
+impl Jacobian {
+    pub(crate) const INFINITY: Jacobian =
+        Jacobian { x: Fe::ZERO, y: Fe::ZERO, z: Fe::ZERO, infinity: true };
+
+    pub(crate) fn from_affine(p: &Affine) -> Jacobian {
+        Jacobian { x: p.x, y: p.y, z: crate::field::ONE, infinity: false }
+    }
+
+    pub(crate) fn neg(&self) -> Jacobian {
+        Jacobian { y: self.y.neg(), ..*self }
+    }
+
+    /// 2P with a = -3 (3M + 5S): delta = Z^2, gamma = Y^2, beta = X*gamma,
+    /// alpha = 3(X - delta)(X + delta), X3 = alpha^2 - 8beta,
+    /// Z3 = (Y + Z)^2 - gamma - delta, Y3 = alpha(4beta - X3) - 8gamma^2.
+    /// No point of P-256 has y = 0 (prime order), so 2P is infinity only if P is.
+    pub(crate) fn double(&self) -> Jacobian {
+        if self.infinity {
+            return *self;
+        }
+        let delta = self.z.sqr();
+        let gamma = self.y.sqr();
+        let beta = self.x.mul(&gamma);
+        let alpha = self.x.sub(&delta).mul(&self.x.add(&delta)).mul_small(3);
+        let beta4 = beta.mul_small(4);
+        let x3 = alpha.sqr().sub(&beta4.add(&beta4));
+        let z3 = self.y.add(&self.z).sqr().sub(&gamma.add(&delta));
+        let y3 = alpha.mul(&beta4.sub(&x3)).sub(&gamma.sqr().mul_small(8));
+        Jacobian { x: x3, y: y3, z: z3, infinity: false }
+    }
+
+    /// P + Q, both Jacobian (12M + 4S).
+    pub(crate) fn add(&self, q: &Jacobian) -> Jacobian {
+        if self.infinity {
+            return *q;
+        }
+        if q.infinity {
+            return *self;
+        }
+        let z1z1 = self.z.sqr();
+        let z2z2 = q.z.sqr();
+        let u1 = self.x.mul(&z2z2);
+        let u2 = q.x.mul(&z1z1);
+        let s1 = self.y.mul(&q.z).mul(&z2z2);
+        let s2 = q.y.mul(&self.z).mul(&z1z1);
+        let z1z2 = self.z.mul(&q.z);
+        self.finish_add(&u1, &u2, &s1, &s2, &z1z2)
+    }
+
+    /// P + Q for an affine Q (8M + 3S).
+    pub(crate) fn add_affine(&self, q: &Affine) -> Jacobian {
+        if self.infinity {
+            return Jacobian::from_affine(q);
+        }
+        let z1z1 = self.z.sqr();
+        let u2 = q.x.mul(&z1z1);
+        let s2 = q.y.mul(&self.z).mul(&z1z1);
+        self.finish_add(&self.x, &u2, &self.y, &s2, &self.z)
+    }
+
+    /// The common tail: H = U2 - U1, R = S2 - S1, X3 = R^2 - H^3 - 2U1H^2,
+    /// Y3 = R(U1H^2 - X3) - S1H^3, Z3 = Z1Z2H.
+    fn finish_add(&self, u1: &Fe, u2: &Fe, s1: &Fe, s2: &Fe, z1z2: &Fe) -> Jacobian {
+        let h = u2.sub(u1);
+        let r = s2.sub(s1);
+        if h.is_zero() {
+            // Same x: P == Q (double) or P == -Q (infinity).
+            return if r.is_zero() { self.double() } else { Jacobian::INFINITY };
+        }
+        let h2 = h.sqr();
+        let h3 = h2.mul(&h);
+        let v = u1.mul(&h2);
+        let x3 = r.sqr().sub(&h3).sub(&v.add(&v));
+        let y3 = r.mul(&v.sub(&x3)).sub(&s1.mul(&h3));
+        let z3 = z1z2.mul(&h);
+        Jacobian { x: x3, y: y3, z: z3, infinity: false }
+    }
+}
