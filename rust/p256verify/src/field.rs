@@ -73,22 +73,6 @@ pub(crate) const fn words_to_limbs(w: &[u32; 8]) -> Limbs {
     l
 }
 
-/// Normalized limbs (value below 2^256) to little-endian 32-bit words.
-const fn limbs_to_words(l: &Limbs) -> [u32; 8] {
-    let mut w = [0u32; 8];
-    let mut i = 0;
-    while i < 20 {
-        let bit = 13 * i;
-        let (word, sh) = (bit / 32, bit % 32);
-        w[word] |= (l[i] as u32) << sh;
-        if sh > 19 && word < 7 {
-            w[word + 1] |= (l[i] as u32) >> (32 - sh);
-        }
-        i += 1;
-    }
-    w
-}
-
 const fn ge_words(a: &[u32; 8], b: &[u32; 8]) -> bool {
     let mut i = 8;
     while i > 0 {
@@ -238,16 +222,6 @@ impl Fe {
     /// Plain value (below 2^256) to Montgomery form.
     pub(crate) fn from_words(w: &[u32; 8]) -> Fe {
         Fe(mont_mul(&words_to_limbs(w), &R2))
-    }
-
-    /// Canonical value as big-endian bytes.
-    pub(crate) fn to_be_bytes(&self) -> [u8; 32] {
-        let w = limbs_to_words(&self.canonical());
-        let mut out = [0u8; 32];
-        for i in 0..8 {
-            out[28 - 4 * i..32 - 4 * i].copy_from_slice(&w[i].to_be_bytes());
-        }
-        out
     }
 
     /// Least significant bit of the canonical value.
