@@ -13,6 +13,7 @@ MPY_DIR := $(shell MICROPY_DIR="$(MICROPY_DIR)" micropython-port/tools/fetch-mic
 all: host board
 
 include rust/rust.mk
+include rust/p256verify/p256verify.mk
 include micropython-port/host/host.mk
 include micropython-port/lx106/lx106.mk
 include micropython-port/unix/unix.mk

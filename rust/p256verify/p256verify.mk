@@ -1,0 +1,54 @@
+# ussl-p256verify (rust/p256verify): ECDSA P-256 verification for the lx106.
+#   make test-p256verify   host tests (against the p256 crate, CAVP/RFC 6979 vectors, edge cases)
+#   make bench-p256        one verification on the emulated lx106 with ussl-p256verify and with
+#                          the p256 crate: instructions (CCOUNT x 25), stack, linked sizes
+P256V_DIR      := rust/p256verify
+P256V_BENCH    := $(P256V_DIR)/bench
+P256V_TARGET   := target/esp8266-p256
+P256V_DEPS     := $(P256V_TARGET)/esp8266/release/deps
+P256V_OUT      := $(BUILD)/p256bench
+P256V_LIB      := $(P256V_OUT)/libp256bench.a
+P256V_SRC      := Cargo.toml $(wildcard Cargo.lock) $(P256V_DIR)/Cargo.toml $(P256V_BENCH)/Cargo.toml \
+                  $(wildcard $(P256V_DIR)/src/*.rs $(P256V_BENCH)/src/*.rs)
+P256V_CC       := $(XTENSA_PREFIX)gcc -Os -mlongcalls -mtext-section-literals -mforce-l32 -ffunction-sections
+P256V_QEMU     := qemu-system-xtensa -M sim -cpu lx106 -semihosting -display none -monitor none -serial none \
+                  -icount shift=0,sleep=off
+P256V_RUSTFLAGS ?= -C embed-bitcode=no --emit=asm -Zunstable-options -Cpanic=immediate-abort
+
+.PHONY: test-p256verify bench-p256
+test-p256verify:
+	$(CARGO) test -p ussl-p256verify
+
+# Same route as the engine archive (rust/rust.mk): rustc -> asm -> GNU as --longcalls -> ar.
+$(P256V_LIB): $(P256V_SRC) $(ENGINE_LX106_SPEC) $(P256V_DIR)/p256verify.mk | rust-src
+	rm -rf $(P256V_DEPS) $(P256V_OUT)/obj
+	RUSTFLAGS="$(P256V_RUSTFLAGS)" $(CARGO) build -p ussl-p256verify-bench --release \
+	  -Zbuild-std=core -Zbuild-std-features=compiler-builtins-mem -Zjson-target-spec \
+	  --target $(ENGINE_LX106_SPEC) --target-dir $(P256V_TARGET)
+	mkdir -p $(P256V_OUT)/obj
+	@set -e; for s in $(P256V_DEPS)/*.s; do \
+	  $(XTENSA_PREFIX)as --longcalls -o $(P256V_OUT)/obj/$$(basename $$s .s).o $$s; done
+	rm -f $@
+	$(XTENSA_PREFIX)ar crs $@ $(P256V_OUT)/obj/*.o
+
+# The entry table is reached through a linker-script symbol, not an undefined reference, so
+# the bench crate's object is linked by name (an archive member would not be pulled in).
+P256V_ENTRY_OBJ = $(wildcard $(P256V_OUT)/obj/ussl_p256verify_bench-*.o)
+
+# Two images: as the project links today (compiler_builtins' __muldi3), and with a 16x16-piece
+# C __muldi3 ahead of it (the p256 crate's best case; ussl-p256verify makes no such call).
+$(P256V_OUT)/p256bench.elf $(P256V_OUT)/p256bench-fastmul.elf: $(P256V_LIB) $(P256V_BENCH)/harness.c \
+		$(P256V_BENCH)/startup.S $(P256V_BENCH)/bench.ld $(P256V_BENCH)/fast_muldi3.c
+	$(P256V_CC) -nostdlib -nostartfiles -T $(P256V_BENCH)/bench.ld -Wl,--gc-sections \
+	  -Wl,-Map=$(P256V_OUT)/p256bench.map -o $(P256V_OUT)/p256bench.elf \
+	  $(P256V_BENCH)/startup.S $(P256V_BENCH)/harness.c $(P256V_ENTRY_OBJ) $(P256V_LIB) -lgcc
+	$(P256V_CC) -nostdlib -nostartfiles -T $(P256V_BENCH)/bench.ld -Wl,--gc-sections \
+	  -Wl,-Map=$(P256V_OUT)/p256bench-fastmul.map -o $(P256V_OUT)/p256bench-fastmul.elf \
+	  $(P256V_BENCH)/startup.S $(P256V_BENCH)/harness.c $(P256V_BENCH)/fast_muldi3.c $(P256V_ENTRY_OBJ) $(P256V_LIB) -lgcc
+
+bench-p256: $(P256V_OUT)/p256bench.elf
+	@echo "== compiler_builtins __muldi3 (as the board links today)"
+	timeout 600 $(P256V_QEMU) -kernel $(P256V_OUT)/p256bench.elf
+	@echo "== 16x16-piece C __muldi3 ahead of compiler_builtins'"
+	timeout 600 $(P256V_QEMU) -kernel $(P256V_OUT)/p256bench-fastmul.elf
+	@$(PYTHON) $(P256V_BENCH)/sizes.py $(P256V_OUT)/p256bench.map
