@@ -26,55 +26,84 @@ def red_terms(k):
     return "".join(out)
 
 
+def column_pair_terms(k, square):
+    """Products of columns k and k+1, interleaved so that each loaded limb serves two
+    products in a row (a_i with b_(k-i) and b_(k+1-i); b_(k+1-i) was b_(k-(i-1)) one step
+    before): about one load per product instead of two."""
+    out = []  # (column, term)
+    for i in range(0, N_LIMBS):
+        for col in (k, k + 1):
+            j = col - i
+            if not (0 <= j < N_LIMBS) or col > 2 * N_LIMBS - 2:
+                continue
+            if square:
+                if i < j:
+                    out.append((col, f"d{i} * a{j}"))
+                elif i == j:
+                    out.append((col, f"a{i} * a{i}"))
+            else:
+                out.append((col, f"a{i} * b{j}"))
+    return out
+
+
+def gen_body(square):
+    lines = []
+    for i in range(N_LIMBS):
+        lines.append(f"    let a{i} = a[{i}];")
+    if square:
+        for i in range(N_LIMBS):
+            lines.append(f"    let d{i} = a{i} << 1;")
+    else:
+        for i in range(N_LIMBS):
+            lines.append(f"    let b{i} = b[{i}];")
+    lines.append("    let mut c: i32 = 0;")
+    for k in range(0, 2 * N_LIMBS - 1, 2):
+        pair = column_pair_terms(k, square)
+        has_next = k + 1 <= 2 * N_LIMBS - 2
+        lines.append(f"    // columns {k}" + (f" and {k + 1}" if has_next else ""))
+        if has_next:
+            lines.append("    let mut n: i32 = 0;")
+        for col, term in pair:
+            lines.append(f"    {'c' if col == k else 'n'} += {term};")
+        red = red_terms(k)
+        if red:
+            lines.append(f"    c = c{red};")
+        column_end(k, lines)
+        if has_next:
+            lines.append(f"    c += n{red_terms(k + 1)};")
+            column_end(k + 1, lines)
+    out_limbs = ", ".join(f"r{i}" for i in range(N_LIMBS))
+    lines.append(f"    [{out_limbs}]")
+    return lines
+
+
 def column_end(k, lines):
     if k < N_LIMBS:
         lines.append(f"    let m{k} = c & 0x1fff;")
         lines.append("    c >>= 13;")
     elif k < 2 * N_LIMBS - 2:
-        lines.append(f"    r[{k - N_LIMBS}] = c & 0x1fff;")
+        lines.append(f"    let r{k - N_LIMBS} = c & 0x1fff;")
         lines.append("    c >>= 13;")
     else:
-        lines.append(f"    r[{k - N_LIMBS}] = c & 0x1fff;")
-        lines.append(f"    r[{k - N_LIMBS + 1}] = c >> 13;")
+        lines.append(f"    let r{k - N_LIMBS} = c & 0x1fff;")
+        lines.append(f"    let r{k - N_LIMBS + 1} = c >> 13;")
 
 
 def gen_mul():
-    lines = [
+    return [
         "/// Montgomery product a*b/2^260 mod p (loosely reduced, < 2^257).",
         "/// Inputs: normalized limbs (0..2^13), values < 2^257: every column stays below 2^31.",
         "#[inline(never)]",
         "pub(crate) fn mont_mul(a: &Limbs, b: &Limbs) -> Limbs {",
-        "    let mut r = [0i32; 20];",
-        "    let mut c: i32 = 0;",
-    ]
-    for k in range(2 * N_LIMBS - 1):
-        terms = [f"a[{i}] * b[{k - i}]" for i in range(max(0, k - N_LIMBS + 1), min(k, N_LIMBS - 1) + 1)]
-        lines.append(f"    c += {' + '.join(terms)}{red_terms(k)};")
-        column_end(k, lines)
-    lines += ["    r", "}", ""]
-    return lines
+    ] + gen_body(False) + ["}", ""]
 
 
 def gen_sqr():
-    lines = [
+    return [
         "/// Montgomery square a*a/2^260 mod p (same bounds as mont_mul).",
         "#[inline(never)]",
         "pub(crate) fn mont_sqr(a: &Limbs) -> Limbs {",
-        "    let mut r = [0i32; 20];",
-        "    let mut d = [0i32; 20];",
-        "    for i in 0..20 {",
-        "        d[i] = a[i] << 1;",
-        "    }",
-        "    let mut c: i32 = 0;",
-    ]
-    for k in range(2 * N_LIMBS - 1):
-        terms = [f"d[{i}] * a[{k - i}]" for i in range(max(0, k - N_LIMBS + 1), min(k, N_LIMBS - 1) + 1) if i < k - i]
-        if k % 2 == 0:
-            terms.append(f"a[{k // 2}] * a[{k // 2}]")
-        lines.append(f"    c += {' + '.join(terms)}{red_terms(k)};")
-        column_end(k, lines)
-    lines += ["    r", "}", ""]
-    return lines
+    ] + gen_body(True) + ["}", ""]
 
 
 def limbs(v):
