@@ -12,8 +12,31 @@
 
 pub(crate) use crate::fe_mul::{mont_mul, mont_sqr};
 
-/// 20 limbs of 13 bits, least significant first (signed so carries can go negative).
+/// 20 limbs of 13 bits, least significant first, as computed on (signed so carries can go
+/// negative).
 pub(crate) type Limbs = [i32; 20];
+/// The same limbs as stored in an `Fe`: 16 bits each (40 bytes per element, so the points and
+/// temporaries of a verification stay small on the ESP8266's 8 KiB stack).
+pub(crate) type Stored = [u16; 20];
+
+pub(crate) const fn narrow(l: &Limbs) -> Stored {
+    let mut s = [0u16; 20];
+    let mut i = 0;
+    while i < 20 {
+        s[i] = l[i] as u16;
+        i += 1;
+    }
+    s
+}
+
+#[inline(always)]
+pub(crate) fn widen(s: &Stored) -> Limbs {
+    let mut l = [0i32; 20];
+    for i in 0..20 {
+        l[i] = s[i] as i32;
+    }
+    l
+}
 
 const MASK: i32 = 0x1fff;
 
@@ -51,10 +74,10 @@ const FOUR_P_BORROWED: Limbs = {
     l
 };
 /// 2^520 mod p: Montgomery form of 2^260, turns a plain value into Montgomery form.
-const R2: Limbs = words_to_limbs(&pow2_mod_p(520));
+const R2: Stored = narrow(&words_to_limbs(&pow2_mod_p(520)));
 /// Montgomery forms of 1 and of b.
-pub(crate) const ONE: Fe = Fe(words_to_limbs(&pow2_mod_p(260)));
-pub(crate) const B: Fe = Fe(words_to_limbs(&mul_pow2_mod_p(B_WORDS, 260)));
+pub(crate) const ONE: Fe = Fe(narrow(&words_to_limbs(&pow2_mod_p(260))));
+pub(crate) const B: Fe = Fe(narrow(&words_to_limbs(&mul_pow2_mod_p(B_WORDS, 260))));
 
 /// Little-endian 32-bit words (a value below 2^256) to 13-bit limbs.
 pub(crate) const fn words_to_limbs(w: &[u32; 8]) -> Limbs {
@@ -125,7 +148,7 @@ const fn pow2_mod_p(k: u32) -> [u32; 8] {
 
 /// Field element in Montgomery form (see the module docs for the invariant).
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Fe(pub(crate) Limbs);
+pub(crate) struct Fe(pub(crate) Stored);
 
 /// Brings a sum/difference (non-negative value, limbs below 2^16) back under the invariant:
 /// the bits from 2^256 up are folded with 2^256 = 2^224 - 2^192 - 2^96 + 1 (mod p),
@@ -142,7 +165,7 @@ fn fold(mut t: Limbs) -> Fe {
         t[i + 1] += t[i] >> 13;
         t[i] &= MASK;
     }
-    Fe(t)
+    Fe(narrow(&t))
 }
 
 impl Fe {
@@ -150,18 +173,18 @@ impl Fe {
 
     #[inline(never)]
     pub(crate) fn add(&self, b: &Fe) -> Fe {
-        let mut t = self.0;
+        let mut t = widen(&self.0);
         for i in 0..20 {
-            t[i] += b.0[i];
+            t[i] += b.0[i] as i32;
         }
         fold(t)
     }
 
     #[inline(never)]
     pub(crate) fn sub(&self, b: &Fe) -> Fe {
-        let mut t = self.0;
+        let mut t = widen(&self.0);
         for i in 0..20 {
-            t[i] += FOUR_P_BORROWED[i] - b.0[i];
+            t[i] += FOUR_P_BORROWED[i] - b.0[i] as i32;
         }
         fold(t)
     }
@@ -169,7 +192,7 @@ impl Fe {
     /// self * k for a small k (at most 8).
     #[inline(never)]
     pub(crate) fn mul_small(&self, k: i32) -> Fe {
-        let mut t = self.0;
+        let mut t = widen(&self.0);
         for x in t.iter_mut() {
             *x *= k;
         }
@@ -192,14 +215,14 @@ impl Fe {
 
     /// The fully reduced value (plain, not Montgomery form) as normalized limbs.
     pub(crate) fn canonical(&self) -> Limbs {
-        let mut one = [0i32; 20];
+        let mut one = [0u16; 20];
         one[0] = 1;
-        reduce_below_p(mont_mul(&self.0, &one))
+        reduce_below_p(widen(&mont_mul(&self.0, &one)))
     }
 
     /// Fully reduced Montgomery form: equal elements have equal limbs.
     fn reduced(&self) -> Limbs {
-        reduce_below_p(self.0)
+        reduce_below_p(widen(&self.0))
     }
 
     pub(crate) fn is_zero(&self) -> bool {
@@ -216,12 +239,12 @@ impl Fe {
         if ge_words(&w, &P_WORDS) {
             return None;
         }
-        Some(Fe(mont_mul(&words_to_limbs(&w), &R2)))
+        Some(Fe(mont_mul(&narrow(&words_to_limbs(&w)), &R2)))
     }
 
     /// Plain value (below 2^256) to Montgomery form.
     pub(crate) fn from_words(w: &[u32; 8]) -> Fe {
-        Fe(mont_mul(&words_to_limbs(w), &R2))
+        Fe(mont_mul(&narrow(&words_to_limbs(w)), &R2))
     }
 
     /// Least significant bit of the canonical value.
@@ -291,10 +314,10 @@ pub(crate) fn be_bytes_to_words(b: &[u8; 32]) -> [u32; 8] {
 /// A packed table entry (two 13-bit limbs per word) to limbs.
 #[inline(always)]
 pub(crate) fn unpack(words: &[u32]) -> Fe {
-    let mut l = [0i32; 20];
+    let mut l = [0u16; 20];
     for i in 0..10 {
-        l[2 * i] = (words[i] & 0xffff) as i32;
-        l[2 * i + 1] = (words[i] >> 16) as i32;
+        l[2 * i] = words[i] as u16;
+        l[2 * i + 1] = (words[i] >> 16) as u16;
     }
     Fe(l)
 }

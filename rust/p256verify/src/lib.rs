@@ -58,7 +58,10 @@ pub fn verify_prehash(pubkey_sec1: &[u8], prehash: &[u8; 32], r: &[u8; 32], s: &
     let w = scalar::invert_vartime(&s);
     let u1 = scalar::mul_mod(&e, &w);
     let u2 = scalar::mul_mod(&r, &w);
-    let sum = double_mul(&u1, &u2, &q);
+    // Initialized in place (a struct literal would be built and then copied: twice the stack).
+    let mut work = Work { naf1: [0; 257], naf2: [0; 257] };
+    let mut q_mult = [Jacobian::INFINITY; 1 << (Q_WINDOW - 2)];
+    let sum = double_mul(&u1, &u2, &q, &mut work, &mut q_mult);
     if sum.infinity {
         return Err(Error::Mismatch);
     }
@@ -140,6 +143,7 @@ fn der_uint32(v: &[u8]) -> Result<[u8; 32], Error> {
 }
 
 /// SEC1 point decoding with the curve check (compressed points: y from a square root).
+#[inline(never)]
 fn decode_point(sec1: &[u8]) -> Result<Affine, Error> {
     let bad = Error::InvalidPublicKey;
     let coord = |b: &[u8]| -> Result<Fe, Error> {
@@ -168,28 +172,48 @@ fn g_multiple(d: i8) -> Affine {
     if d < 0 { p.neg() } else { p }
 }
 
-/// u1*G + u2*Q.
-fn double_mul(u1: &scalar::Words, u2: &scalar::Words, q: &Affine) -> Jacobian {
-    let naf1 = scalar::wnaf(u1, G_WINDOW);
-    let naf2 = scalar::wnaf(u2, Q_WINDOW);
-    // Q, 3Q, 5Q, ..., 15Q
-    let mut q_mult = [Jacobian::from_affine(q); 1 << (Q_WINDOW - 2)];
-    let q2 = q_mult[0].double();
-    for i in 1..q_mult.len() {
-        q_mult[i] = q_mult[i - 1].add(&q2);
-    }
+/// u1*G + u2*Q. Not inlined, and its large tables come from the caller: LLVM's Xtensa backend
+/// fails ("cannot scavenge register") on functions with both a frame over 1 KiB and high
+/// register pressure.
+#[inline(never)]
+fn double_mul(u1: &scalar::Words, u2: &scalar::Words, q: &Affine, work: &mut Work, q_mult: &mut QMultiples) -> Jacobian {
+    scalar::wnaf(u1, G_WINDOW, &mut work.naf1);
+    scalar::wnaf(u2, Q_WINDOW, &mut work.naf2);
+    q_multiples(q, q_mult);
     let mut acc = Jacobian::INFINITY;
     for i in (0..257).rev() {
-        acc = acc.double();
-        let d1 = naf1[i];
+        acc.double_in_place();
+        let d1 = work.naf1[i];
         if d1 != 0 {
-            acc = acc.add_affine(&g_multiple(d1));
+            acc.add_affine_in_place(&g_multiple(d1));
         }
-        let d2 = naf2[i];
+        let d2 = work.naf2[i];
         if d2 != 0 {
             let m = &q_mult[(d2.unsigned_abs() as usize) >> 1];
-            acc = if d2 > 0 { acc.add(m) } else { acc.add(&m.neg()) };
+            if d2 > 0 {
+                acc.add_in_place(m);
+            } else {
+                acc.add_in_place(&m.neg());
+            }
         }
     }
     acc
+}
+
+/// Scratch of `double_mul`: the two NAFs.
+struct Work {
+    naf1: [i8; 257],
+    naf2: [i8; 257],
+}
+
+/// Q, 3Q, 5Q, ..., 15Q.
+type QMultiples = [Jacobian; 1 << (Q_WINDOW - 2)];
+
+#[inline(never)]
+fn q_multiples(q: &Affine, out: &mut QMultiples) {
+    out[0] = Jacobian::from_affine(q);
+    let q2 = out[0].double();
+    for i in 1..out.len() {
+        out[i] = out[i - 1].add(&q2);
+    }
 }

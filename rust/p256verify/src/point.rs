@@ -49,28 +49,37 @@ impl Jacobian {
     /// alpha = 3(X - delta)(X + delta), X3 = alpha^2 - 8beta,
     /// Z3 = (Y + Z)^2 - gamma - delta, Y3 = alpha(4beta - X3) - 8gamma^2.
     /// No point of P-256 has y = 0 (prime order), so 2P is infinity only if P is.
-    pub(crate) fn double(&self) -> Jacobian {
+    /// In place and not inlined: its temporaries live in its own frame, not the caller's.
+    #[inline(never)]
+    pub(crate) fn double_in_place(&mut self) {
         if self.infinity {
-            return *self;
+            return;
         }
         let delta = self.z.sqr();
         let gamma = self.y.sqr();
         let beta = self.x.mul(&gamma);
         let alpha = self.x.sub(&delta).mul(&self.x.add(&delta)).mul_small(3);
+        self.z = self.y.add(&self.z).sqr().sub(&gamma.add(&delta));
         let beta4 = beta.mul_small(4);
-        let x3 = alpha.sqr().sub(&beta4.add(&beta4));
-        let z3 = self.y.add(&self.z).sqr().sub(&gamma.add(&delta));
-        let y3 = alpha.mul(&beta4.sub(&x3)).sub(&gamma.sqr().mul_small(8));
-        Jacobian { x: x3, y: y3, z: z3, infinity: false }
+        self.x = alpha.sqr().sub(&beta4.add(&beta4));
+        self.y = alpha.mul(&beta4.sub(&self.x)).sub(&gamma.sqr().mul_small(8));
     }
 
-    /// P + Q, both Jacobian (12M + 4S).
-    pub(crate) fn add(&self, q: &Jacobian) -> Jacobian {
-        if self.infinity {
-            return *q;
-        }
+    pub(crate) fn double(&self) -> Jacobian {
+        let mut r = *self;
+        r.double_in_place();
+        r
+    }
+
+    /// P += Q, both Jacobian (12M + 4S).
+    #[inline(never)]
+    pub(crate) fn add_in_place(&mut self, q: &Jacobian) {
         if q.infinity {
-            return *self;
+            return;
+        }
+        if self.infinity {
+            *self = *q;
+            return;
         }
         let z1z1 = self.z.sqr();
         let z2z2 = q.z.sqr();
@@ -79,35 +88,59 @@ impl Jacobian {
         let s1 = self.y.mul(&q.z).mul(&z2z2);
         let s2 = q.y.mul(&self.z).mul(&z1z1);
         let z1z2 = self.z.mul(&q.z);
-        self.finish_add(&u1, &u2, &s1, &s2, &z1z2)
+        self.finish_add(&u1, &u2, &s1, &s2, &z1z2);
     }
 
-    /// P + Q for an affine Q (8M + 3S).
-    pub(crate) fn add_affine(&self, q: &Affine) -> Jacobian {
+    pub(crate) fn add(&self, q: &Jacobian) -> Jacobian {
+        let mut r = *self;
+        r.add_in_place(q);
+        r
+    }
+
+    /// P += Q for an affine Q (8M + 3S).
+    #[inline(never)]
+    pub(crate) fn add_affine_in_place(&mut self, q: &Affine) {
         if self.infinity {
-            return Jacobian::from_affine(q);
+            *self = Jacobian::from_affine(q);
+            return;
         }
         let z1z1 = self.z.sqr();
         let u2 = q.x.mul(&z1z1);
         let s2 = q.y.mul(&self.z).mul(&z1z1);
-        self.finish_add(&self.x, &u2, &self.y, &s2, &self.z)
+        let (u1, s1, z1) = (self.x, self.y, self.z);
+        self.finish_add(&u1, &u2, &s1, &s2, &z1);
+    }
+
+    pub(crate) fn add_affine(&self, q: &Affine) -> Jacobian {
+        let mut r = *self;
+        r.add_affine_in_place(q);
+        r
     }
 
     /// The common tail: H = U2 - U1, R = S2 - S1, X3 = R^2 - H^3 - 2U1H^2,
-    /// Y3 = R(U1H^2 - X3) - S1H^3, Z3 = Z1Z2H.
-    fn finish_add(&self, u1: &Fe, u2: &Fe, s1: &Fe, s2: &Fe, z1z2: &Fe) -> Jacobian {
+    /// Y3 = R(U1H^2 - X3) - S1H^3, Z3 = Z1Z2H. Ordered so that few temporaries are live at
+    /// once (each is 80 bytes of stack).
+    #[inline(always)]
+    fn finish_add(&mut self, u1: &Fe, u2: &Fe, s1: &Fe, s2: &Fe, z1z2: &Fe) {
         let h = u2.sub(u1);
         let r = s2.sub(s1);
         if h.is_zero() {
             // Same x: P == Q (double) or P == -Q (infinity).
-            return if r.is_zero() { self.double() } else { Jacobian::INFINITY };
+            if r.is_zero() {
+                self.double_in_place();
+            } else {
+                *self = Jacobian::INFINITY;
+            }
+            return;
         }
-        let h2 = h.sqr();
-        let h3 = h2.mul(&h);
-        let v = u1.mul(&h2);
-        let x3 = r.sqr().sub(&h3).sub(&v.add(&v));
-        let y3 = r.mul(&v.sub(&x3)).sub(&s1.mul(&h3));
         let z3 = z1z2.mul(&h);
-        Jacobian { x: x3, y: y3, z: z3, infinity: false }
+        let h2 = h.sqr();
+        let v = u1.mul(&h2);
+        let h3 = h2.mul(&h);
+        let s1h3 = s1.mul(&h3);
+        let x3 = r.sqr().sub(&h3.add(&v.add(&v)));
+        self.y = r.mul(&v.sub(&x3)).sub(&s1h3);
+        self.x = x3;
+        self.z = z3;
     }
 }

@@ -122,8 +122,8 @@ pub(crate) fn invert_vartime(a: &Words) -> Words {
 
 /// Width-w NAF of a 256-bit scalar: digits odd in -(2^(w-1)-1)..=2^(w-1)-1 or zero, at most
 /// one non-zero digit in any w consecutive ones. 257 digits (the top one may carry out).
-pub(crate) fn wnaf(k: &Words, w: u32) -> [i8; 257] {
-    let mut out = [0i8; 257];
+pub(crate) fn wnaf(k: &Words, w: u32, out: &mut [i8; 257]) {
+    out.fill(0);
     // 9 words: room for the carry out of the top word.
     let mut d = [0u32; 9];
     d[..8].copy_from_slice(k);
@@ -150,7 +150,6 @@ pub(crate) fn wnaf(k: &Words, w: u32) -> [i8; 257] {
         shr_n(&mut d, step);
         i += step as usize;
     }
-    out
 }
 
 fn shr_n(d: &mut [u32; 9], n: u32) {

@@ -49,13 +49,13 @@ def column_pair_terms(k, square):
 def gen_body(square):
     lines = []
     for i in range(N_LIMBS):
-        lines.append(f"    let a{i} = a[{i}];")
+        lines.append(f"    let a{i} = a[{i}] as i32;")
     if square:
-        for i in range(N_LIMBS):
+        for i in range(N_LIMBS - 1):  # d19 would only pair with higher limbs
             lines.append(f"    let d{i} = a{i} << 1;")
     else:
         for i in range(N_LIMBS):
-            lines.append(f"    let b{i} = b[{i}];")
+            lines.append(f"    let b{i} = b[{i}] as i32;")
     lines.append("    let mut c: i32 = 0;")
     for k in range(0, 2 * N_LIMBS - 1, 2):
         pair = column_pair_terms(k, square)
@@ -72,7 +72,7 @@ def gen_body(square):
         if has_next:
             lines.append(f"    c += n{red_terms(k + 1)};")
             column_end(k + 1, lines)
-    out_limbs = ", ".join(f"r{i}" for i in range(N_LIMBS))
+    out_limbs = ", ".join(f"r{i} as u16" for i in range(N_LIMBS))
     lines.append(f"    [{out_limbs}]")
     return lines
 
@@ -94,7 +94,7 @@ def gen_mul():
         "/// Montgomery product a*b/2^260 mod p (loosely reduced, < 2^257).",
         "/// Inputs: normalized limbs (0..2^13), values < 2^257: every column stays below 2^31.",
         "#[inline(never)]",
-        "pub(crate) fn mont_mul(a: &Limbs, b: &Limbs) -> Limbs {",
+        "pub(crate) fn mont_mul(a: &Stored, b: &Stored) -> Stored {",
     ] + gen_body(False) + ["}", ""]
 
 
@@ -102,7 +102,7 @@ def gen_sqr():
     return [
         "/// Montgomery square a*a/2^260 mod p (same bounds as mont_mul).",
         "#[inline(never)]",
-        "pub(crate) fn mont_sqr(a: &Limbs) -> Limbs {",
+        "pub(crate) fn mont_sqr(a: &Stored) -> Stored {",
     ] + gen_body(True) + ["}", ""]
 
 
@@ -151,7 +151,7 @@ def gen_table():
 
 if __name__ == "__main__":
     with open("src/fe_mul.rs", "w") as f:
-        f.write(HEADER + "use crate::field::Limbs;\n\n")
+        f.write(HEADER + "use crate::field::Stored;\n\n")
         f.write("\n".join(gen_mul() + gen_sqr()))
     with open("src/g_table.rs", "w") as f:
         f.write("\n".join(gen_table()) + "\n")
