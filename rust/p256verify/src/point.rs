@@ -111,6 +111,7 @@ impl Jacobian {
         self.finish_add(&u1, &u2, &s1, &s2, &z1);
     }
 
+    #[cfg(test)]
     pub(crate) fn add_affine(&self, q: &Affine) -> Jacobian {
         let mut r = *self;
         r.add_affine_in_place(q);

@@ -27,12 +27,11 @@ def red_terms(k):
 
 
 def column_pair_terms(k, square):
-    """Products of columns k and k+1, interleaved so that each loaded limb serves two
-    products in a row (a_i with b_(k-i) and b_(k+1-i); b_(k+1-i) was b_(k-(i-1)) one step
-    before): about one load per product instead of two."""
+    """Products of columns k and k+1 (column k's first). LLVM reorders the sums as it likes:
+    interleaving the two columns to reuse loaded limbs made no difference on the lx106."""
     out = []  # (column, term)
-    for i in range(0, N_LIMBS):
-        for col in (k, k + 1):
+    for col in (k, k + 1):
+        for i in range(0, N_LIMBS):
             j = col - i
             if not (0 <= j < N_LIMBS) or col > 2 * N_LIMBS - 2:
                 continue
