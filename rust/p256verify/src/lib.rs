@@ -54,27 +54,33 @@ pub fn verify_prehash(pubkey_sec1: &[u8], prehash: &[u8; 32], r: &[u8; 32], s: &
             return Err(Error::ScalarOutOfRange);
         }
     }
-    let e = scalar::reduce(&be_bytes_to_words(prehash));
-    let w = scalar::invert_vartime(&s);
-    let u1 = scalar::mul_mod(&e, &w);
-    let u2 = scalar::mul_mod(&r, &w);
+    let (u1, u2) = u1_u2(prehash, &r, &s);
     // Initialized in place (a struct literal would be built and then copied: twice the stack).
     let mut work = Work { naf1: [0; 257], naf2: [0; 257] };
     let mut q_mult = [Jacobian::INFINITY; 1 << (Q_WINDOW - 2)];
     let sum = double_mul(&u1, &u2, &q, &mut work, &mut q_mult);
-    if sum.infinity {
-        return Err(Error::Mismatch);
-    }
-    // x(R) mod n == r  <=>  x(R) == r or x(R) == r + n (when r + n < p), with x(R) = X/Z^2.
+    if !sum.infinity && x_matches(&sum, &r) { Ok(()) } else { Err(Error::Mismatch) }
+}
+
+/// u1 = e/s and u2 = r/s (mod n), e the digest as an integer mod n (SHA-256 fits P-256's
+/// 256-bit order: no truncation). Not inlined: its temporaries stay off the caller's frame.
+#[inline(never)]
+fn u1_u2(prehash: &[u8; 32], r: &scalar::Words, s: &scalar::Words) -> (scalar::Words, scalar::Words) {
+    let e = scalar::reduce(&be_bytes_to_words(prehash));
+    let w = scalar::invert_vartime(s);
+    (scalar::mul_mod(&e, &w), scalar::mul_mod(r, &w))
+}
+
+/// x(R) mod n == r  <=>  x(R) == r or x(R) == r + n (when r + n < p), with x(R) = X/Z^2:
+/// compared as X == r*Z^2, no inversion.
+#[inline(never)]
+fn x_matches(sum: &Jacobian, r: &scalar::Words) -> bool {
     let z2 = sum.z.sqr();
-    if Fe::from_words(&r).mul(&z2).equals(&sum.x) {
-        return Ok(());
+    if Fe::from_words(r).mul(&z2).equals(&sum.x) {
+        return true;
     }
-    let (rn, carry) = scalar::add(&r, &scalar::N);
-    if !carry && !scalar::ge(&rn, &field::P_WORDS) && Fe::from_words(&rn).mul(&z2).equals(&sum.x) {
-        return Ok(());
-    }
-    Err(Error::Mismatch)
+    let (rn, carry) = scalar::add(r, &scalar::N);
+    !carry && !scalar::ge(&rn, &field::P_WORDS) && Fe::from_words(&rn).mul(&z2).equals(&sum.x)
 }
 
 /// Verifies a DER-encoded signature (SEQUENCE { INTEGER r, INTEGER s }, as in X.509 and

@@ -58,11 +58,10 @@ impl Jacobian {
         let delta = self.z.sqr();
         let gamma = self.y.sqr();
         let beta = self.x.mul(&gamma);
-        let alpha = self.x.sub(&delta).mul(&self.x.add(&delta)).mul_small(3);
+        let alpha = self.x.lin::<3, 3>(&delta).mul(&self.x.add(&delta));
         self.z = self.y.add(&self.z).sqr().sub(&gamma.add(&delta));
-        let beta4 = beta.mul_small(4);
-        self.x = alpha.sqr().sub(&beta4.add(&beta4));
-        self.y = alpha.mul(&beta4.sub(&self.x)).sub(&gamma.sqr().mul_small(8));
+        self.x = alpha.sqr().lin::<1, 8>(&beta);
+        self.y = alpha.mul(&beta.lin::<4, 1>(&self.x)).lin::<1, 8>(&gamma.sqr());
     }
 
     pub(crate) fn double(&self) -> Jacobian {
@@ -72,14 +71,23 @@ impl Jacobian {
     }
 
     /// P += Q, both Jacobian (12M + 4S).
-    #[inline(never)]
+    #[inline(always)]
     pub(crate) fn add_in_place(&mut self, q: &Jacobian) {
+        if self.add_unless_equal(q) == Sum::NeedsDoubling {
+            self.double_in_place();
+        }
+    }
+
+    /// P += Q unless P == Q. Not inlined, and the doubling for P == Q is left to the caller,
+    /// so that this frame and the doubling's are never on the stack together.
+    #[inline(never)]
+    fn add_unless_equal(&mut self, q: &Jacobian) -> Sum {
         if q.infinity {
-            return;
+            return Sum::Done;
         }
         if self.infinity {
             *self = *q;
-            return;
+            return Sum::Done;
         }
         let z1z1 = self.z.sqr();
         let z2z2 = q.z.sqr();
@@ -88,7 +96,7 @@ impl Jacobian {
         let s1 = self.y.mul(&q.z).mul(&z2z2);
         let s2 = q.y.mul(&self.z).mul(&z1z1);
         let z1z2 = self.z.mul(&q.z);
-        self.finish_add(&u1, &u2, &s1, &s2, &z1z2);
+        self.finish_add(&u1, &u2, &s1, &s2, &z1z2)
     }
 
     pub(crate) fn add(&self, q: &Jacobian) -> Jacobian {
@@ -98,17 +106,24 @@ impl Jacobian {
     }
 
     /// P += Q for an affine Q (8M + 3S).
-    #[inline(never)]
+    #[inline(always)]
     pub(crate) fn add_affine_in_place(&mut self, q: &Affine) {
+        if self.add_affine_unless_equal(q) == Sum::NeedsDoubling {
+            self.double_in_place();
+        }
+    }
+
+    #[inline(never)]
+    fn add_affine_unless_equal(&mut self, q: &Affine) -> Sum {
         if self.infinity {
             *self = Jacobian::from_affine(q);
-            return;
+            return Sum::Done;
         }
         let z1z1 = self.z.sqr();
         let u2 = q.x.mul(&z1z1);
         let s2 = q.y.mul(&self.z).mul(&z1z1);
         let (u1, s1, z1) = (self.x, self.y, self.z);
-        self.finish_add(&u1, &u2, &s1, &s2, &z1);
+        self.finish_add(&u1, &u2, &s1, &s2, &z1)
     }
 
     #[cfg(test)]
@@ -122,17 +137,16 @@ impl Jacobian {
     /// Y3 = R(U1H^2 - X3) - S1H^3, Z3 = Z1Z2H. Ordered so that few temporaries are live at
     /// once (each is 80 bytes of stack).
     #[inline(always)]
-    fn finish_add(&mut self, u1: &Fe, u2: &Fe, s1: &Fe, s2: &Fe, z1z2: &Fe) {
+    fn finish_add(&mut self, u1: &Fe, u2: &Fe, s1: &Fe, s2: &Fe, z1z2: &Fe) -> Sum {
         let h = u2.sub(u1);
         let r = s2.sub(s1);
         if h.is_zero() {
             // Same x: P == Q (double) or P == -Q (infinity).
             if r.is_zero() {
-                self.double_in_place();
-            } else {
-                *self = Jacobian::INFINITY;
+                return Sum::NeedsDoubling;
             }
-            return;
+            *self = Jacobian::INFINITY;
+            return Sum::Done;
         }
         let z3 = z1z2.mul(&h);
         let h2 = h.sqr();
@@ -143,5 +157,13 @@ impl Jacobian {
         self.y = r.mul(&v.sub(&x3)).sub(&s1h3);
         self.x = x3;
         self.z = z3;
+        Sum::Done
     }
+}
+
+/// Outcome of an addition that leaves the P == Q case to its caller.
+#[derive(PartialEq, Eq)]
+enum Sum {
+    Done,
+    NeedsDoubling,
 }

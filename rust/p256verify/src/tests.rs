@@ -113,7 +113,17 @@ fn field_ops_match_reference() {
         check_invariant(&fa);
         let (ra, rb) = (ref_reduce(&a, &P_WORDS), ref_reduce(&b, &P_WORDS));
         assert_eq!(plain(&fa), ra);
-        let ops: [(Fe, Words); 6] = [
+        let lin31 = ref_sub(&ref_mul(&ra, &[3, 0, 0, 0, 0, 0, 0, 0], &P_WORDS), &rb, &P_WORDS);
+        let lin18 = ref_sub(&ra, &ref_mul(&rb, &[8, 0, 0, 0, 0, 0, 0, 0], &P_WORDS), &P_WORDS);
+        let lin84 = ref_sub(
+            &ref_mul(&ra, &[8, 0, 0, 0, 0, 0, 0, 0], &P_WORDS),
+            &ref_mul(&rb, &[4, 0, 0, 0, 0, 0, 0, 0], &P_WORDS),
+            &P_WORDS,
+        );
+        let ops: [(Fe, Words); 9] = [
+            (fa.lin::<3, 1>(&fb), lin31),
+            (fa.lin::<1, 8>(&fb), lin18),
+            (fa.lin::<8, 4>(&fb), lin84),
             (fa.mul(&fb), ref_mul(&ra, &rb, &P_WORDS)),
             (fa.sqr(), ref_mul(&ra, &ra, &P_WORDS)),
             (fa.add(&fb), ref_add(&ra, &rb, &P_WORDS)),
@@ -161,6 +171,8 @@ fn chained_ops_stay_in_bounds() {
         (top.sub(&top), [0; 8]),
         (Fe::ZERO.sub(&top), ref_sub(&[0; 8], &top_plain, &P_WORDS)),
         (top.mul_small(8), ref_mul(&top_plain, &[8, 0, 0, 0, 0, 0, 0, 0], &P_WORDS)),
+        (top.lin::<8, 8>(&top), [0; 8]),
+        (Fe::ZERO.lin::<8, 8>(&top), ref_sub(&[0; 8], &ref_mul(&top_plain, &[8, 0, 0, 0, 0, 0, 0, 0], &P_WORDS), &P_WORDS)),
     ] {
         check_invariant(&got);
         assert_eq!(plain(&got), want);
@@ -169,7 +181,9 @@ fn chained_ops_stay_in_bounds() {
     for _ in 0..20000 {
         let w = rng.words();
         let (y, yr) = (Fe::from_words(&w), ref_reduce(&w, &P_WORDS));
-        match rng.next() % 5 {
+        match rng.next() % 7 {
+            5 => (x, xr) = (x.lin::<8, 8>(&y), ref_sub(&ref_mul(&xr, &[8, 0, 0, 0, 0, 0, 0, 0], &P_WORDS), &ref_mul(&yr, &[8, 0, 0, 0, 0, 0, 0, 0], &P_WORDS), &P_WORDS)),
+            6 => (x, xr) = (x.lin::<0, 8>(&y), ref_sub(&[0; 8], &ref_mul(&yr, &[8, 0, 0, 0, 0, 0, 0, 0], &P_WORDS), &P_WORDS)),
             0 => (x, xr) = (x.mul(&y), ref_mul(&xr, &yr, &P_WORDS)),
             1 => (x, xr) = (x.sqr(), ref_mul(&xr, &xr, &P_WORDS)),
             2 => (x, xr) = (x.add(&y), ref_add(&xr, &yr, &P_WORDS)),
