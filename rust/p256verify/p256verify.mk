@@ -16,7 +16,12 @@ P256V_QEMU     := qemu-system-xtensa -M sim -cpu lx106 -semihosting -display non
 P256V_RUSTFLAGS ?= -C embed-bitcode=no --emit=asm -Zunstable-options -Cpanic=immediate-abort
 
 .PHONY: test-p256verify bench-p256
+# Part of `make test`.
+test: test-p256verify
 test-p256verify:
+	@tmp=$$(mktemp -d); (cd $(P256V_DIR) && $(PYTHON) tools/gen.py $$tmp) && \
+	  diff -u $(P256V_DIR)/src/fe_mul.rs $$tmp/fe_mul.rs && diff -u $(P256V_DIR)/src/g_table.rs $$tmp/g_table.rs; \
+	  rc=$$?; rm -rf $$tmp; test $$rc = 0 || { echo "p256verify: generated sources differ from tools/gen.py"; exit 1; }
 	$(CARGO) test -p ussl-p256verify
 
 # Same route as the engine archive (rust/rust.mk): rustc -> asm -> GNU as --longcalls -> ar.

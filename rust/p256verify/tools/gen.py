@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Generates src/fe_mul.rs (unrolled Montgomery multiply/square, 20 limbs of 13 bits) and
 src/g_table.rs (odd multiples of the P-256 base point in Montgomery form).
-Run from rust/p256verify: python3 tools/gen.py. The outputs are checked in; tests check them."""
+Run from rust/p256verify: python3 tools/gen.py [output-dir, default src]. The outputs are
+checked in; `make test-p256verify` regenerates them elsewhere and fails on any difference."""
 
 P = 2**256 - 2**224 + 2**192 + 2**96 - 1
 GX = 0x6B17D1F2E12C4247F8BCE6E563A440F277037D812DEB33A0F4A13945D898C296
@@ -149,8 +150,11 @@ def gen_table():
 
 
 if __name__ == "__main__":
-    with open("src/fe_mul.rs", "w") as f:
+    import os
+    import sys
+    out = sys.argv[1] if len(sys.argv) > 1 else "src"
+    with open(os.path.join(out, "fe_mul.rs"), "w") as f:
         f.write(HEADER + "use crate::field::Stored;\n\n")
         f.write("\n".join(gen_mul() + gen_sqr()))
-    with open("src/g_table.rs", "w") as f:
+    with open(os.path.join(out, "g_table.rs"), "w") as f:
         f.write("\n".join(gen_table()) + "\n")
