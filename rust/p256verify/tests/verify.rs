@@ -416,3 +416,40 @@ fn der_signatures() {
     big.extend([0x02, 0x01, 0x01]);
     assert_eq!(parse_der_signature(&big), Err(Error::MalformedSignature));
 }
+
+/// Arbitrary bytes as key and DER signature: an error, never a panic.
+#[test]
+fn arbitrary_input_never_panics() {
+    let mut rng = ChaCha20Rng::seed_from_u64(19);
+    let sk = SigningKey::random(&mut rng);
+    let good_key = key_bytes(sk.verifying_key(), false);
+    let good_sig = sk.sign_prehash(&[3u8; 32]).map(|s: Signature| s.to_der().as_bytes().to_vec()).unwrap();
+    for i in 0..3000 {
+        let mut key = vec![0u8; (rng.next_u32() % 70) as usize];
+        rng.fill_bytes(&mut key);
+        if i % 3 == 0 && !key.is_empty() {
+            key[0] = [2, 3, 4][(rng.next_u32() % 3) as usize]; // plausible SEC1 tags
+        }
+        let mut sig = good_sig.clone();
+        match i % 4 {
+            0 => sig.truncate((rng.next_u32() as usize) % (sig.len() + 1)),
+            1 => {
+                let n = sig.len();
+                sig[(rng.next_u32() as usize) % n] = rng.next_u32() as u8;
+            }
+            2 => {
+                sig = vec![0u8; (rng.next_u32() % 80) as usize];
+                rng.fill_bytes(&mut sig);
+            }
+            _ => {}
+        }
+        // Odd i: the real key (so the signature paths run), even i: random key bytes.
+        let k = if i % 2 == 0 { &key } else { &good_key };
+        let res = verify_prehash_der(k, &[3u8; 32], &sig);
+        if sig == good_sig && k == &good_key {
+            assert_eq!(res, Ok(()));
+        } else if k != &good_key {
+            assert!(res.is_err()); // random bytes are (almost surely) no valid key
+        }
+    }
+}
