@@ -27,51 +27,31 @@ def red_terms(k):
     return "".join(out)
 
 
-def column_pair_terms(k, square):
-    """Products of columns k and k+1 (column k's first). LLVM reorders the sums as it likes:
-    interleaving the two columns to reuse loaded limbs made no difference on the lx106."""
-    out = []  # (column, term)
-    for col in (k, k + 1):
-        for i in range(0, N_LIMBS):
-            j = col - i
-            if not (0 <= j < N_LIMBS) or col > 2 * N_LIMBS - 2:
-                continue
-            if square:
-                if i < j:
-                    out.append((col, f"d{i} * a{j}"))
-                elif i == j:
-                    out.append((col, f"a{i} * a{i}"))
-            else:
-                out.append((col, f"a{i} * b{j}"))
-    return out
-
-
 def gen_body(square):
     lines = []
     for i in range(N_LIMBS):
         lines.append(f"    let a{i} = a[{i}] as i32;")
-    if square:
-        for i in range(N_LIMBS - 1):  # d19 would only pair with higher limbs
-            lines.append(f"    let d{i} = a{i} << 1;")
-    else:
+    if not square:
         for i in range(N_LIMBS):
             lines.append(f"    let b{i} = b[{i}] as i32;")
     lines.append("    let mut c: i32 = 0;")
-    for k in range(0, 2 * N_LIMBS - 1, 2):
-        pair = column_pair_terms(k, square)
-        has_next = k + 1 <= 2 * N_LIMBS - 2
-        lines.append(f"    // columns {k}" + (f" and {k + 1}" if has_next else ""))
-        if has_next:
-            lines.append("    let mut n: i32 = 0;")
-        for col, term in pair:
-            lines.append(f"    {'c' if col == k else 'n'} += {term};")
-        red = red_terms(k)
-        if red:
-            lines.append(f"    c = c{red};")
+    for k in range(2 * N_LIMBS - 1):
+        lo, hi = max(0, k - N_LIMBS + 1), min(k, N_LIMBS - 1)
+        if square:
+            # 2 * sum(a_i a_j, i < j) + a_(k/2)^2: one doubling per column.
+            cross = [f"a{i} * a{k - i}" for i in range(lo, hi + 1) if i < k - i]
+            terms = []
+            if cross:
+                terms.append(f"(({' + '.join(cross)}) << 1)")
+            if k % 2 == 0:
+                terms.append(f"a{k // 2} * a{k // 2}")
+        else:
+            terms = [f"a{i} * b{k - i}" for i in range(lo, hi + 1)]
+        rhs = f"{' + '.join(terms)}{red_terms(k)}"
+        if rhs.startswith("((") and rhs.endswith(" << 1)") and rhs.count("<<") == 1:
+            rhs = rhs[1:-1]  # a lone doubled sum needs no outer parentheses
+        lines.append(f"    c += {rhs};")
         column_end(k, lines)
-        if has_next:
-            lines.append(f"    c += n{red_terms(k + 1)};")
-            column_end(k + 1, lines)
     out_limbs = ", ".join(f"r{i} as u16" for i in range(N_LIMBS))
     lines.append(f"    [{out_limbs}]")
     return lines
