@@ -1,9 +1,9 @@
-//! ECDSA verification over P-256 and P-384 (RustCrypto p256/p384) of a precomputed hash.
-//!
-//! `verify_p256` is the one entry point for P-256 so that a faster implementation can
-//! replace it later without touching the callers.
+//! ECDSA verification of a precomputed hash: P-256 with the project's own variable-time
+//! verifier (rust/p256verify: certificates and CertificateVerify are public data), P-384
+//! with RustCrypto's p384 where the build has it.
 
-use p256::ecdsa::signature::hazmat::PrehashVerifier;
+#[cfg(feature = "p384")]
+use p384::ecdsa::signature::hazmat::PrehashVerifier;
 
 use super::Error;
 use super::der::{self, Reader};
@@ -24,9 +24,18 @@ fn split_sig<const N: usize>(sig: &[u8], out: &mut [u8]) -> Result<(), Error> {
 pub fn verify_p256(pubkey_sec1: &[u8], prehash: &[u8], sig: &[u8]) -> Result<(), Error> {
     let mut rs = [0u8; 64];
     split_sig::<32>(sig, &mut rs)?;
-    let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(pubkey_sec1).map_err(|_| Error::Malformed)?;
-    let sig = p256::ecdsa::Signature::from_slice(&rs).map_err(|_| Error::BadSignature)?;
-    key.verify_prehash(prehash, &sig).map_err(|_| Error::BadSignature)
+    let (mut r, mut s) = ([0u8; 32], [0u8; 32]);
+    r.copy_from_slice(&rs[..32]);
+    s.copy_from_slice(&rs[32..]);
+    // ECDSA uses the leftmost 256 bits of a longer digest (SEC 1 section 4.1.4).
+    let mut e = [0u8; 32];
+    let n = prehash.len().min(32);
+    e[32 - n..].copy_from_slice(&prehash[..n]);
+    use ussl_p256verify::Error as E;
+    ussl_p256verify::verify_prehash(pubkey_sec1, &e, &r, &s).map_err(|err| match err {
+        E::InvalidPublicKey => Error::Malformed,
+        E::MalformedSignature | E::ScalarOutOfRange | E::Mismatch => Error::BadSignature,
+    })
 }
 
 /// P-384, as `verify_p256`.
