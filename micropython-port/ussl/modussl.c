@@ -95,6 +95,12 @@
 
 enum { OP_HANDSHAKE, OP_READ, OP_WRITE };
 
+// Room for the server's leaf certificate during the handshake (getpeercert); trimmed to the
+// certificate's size once the handshake is done. 0 turns getpeercert off.
+#ifndef MICROPY_USSL_PEER_CERT_MAX
+#define MICROPY_USSL_PEER_CERT_MAX (2048)
+#endif
+
 typedef struct _ussl_socket_obj_t {
     mp_obj_base_t base;
     mp_obj_t sock;              // underlying stream; MP_OBJ_NULL once closed
@@ -104,6 +110,9 @@ typedef struct _ussl_socket_obj_t {
     uint8_t *tx;                // outgoing record buffer
     uint8_t *io;                // staging buffer for socket reads
     uint8_t *ca;                // private copy of cadata as DER (engine keeps a pointer)
+    uint8_t *peer_cert;         // server's leaf certificate (DER), see MICROPY_USSL_PEER_CERT_MAX
+    size_t peer_cert_cap;
+    int32_t peer_cert_len;      // > 0: DER length; 0: none; < 0: engine code (too large)
     size_t mem_len;
     size_t rx_len;
     size_t tx_len;
@@ -122,6 +131,7 @@ typedef struct _ussl_socket_obj_t {
 } ussl_socket_obj_t;
 
 static const mp_obj_type_t ussl_socket_type;
+static void ussl_keep_peer_cert(ussl_socket_obj_t *self);
 
 /******************************************************************************/
 // Errors
@@ -333,6 +343,7 @@ static mp_uint_t ussl_run(ussl_socket_obj_t *self, int op, void *buf, size_t len
             self->poll_need = 0;
             if (op == OP_HANDSHAKE) {
                 self->handshake_done = true;
+                ussl_keep_peer_cert(self);
             }
             // Accepted plaintext stays queued in the engine if the socket would block.
             return r;
@@ -362,6 +373,24 @@ static mp_uint_t ussl_run(ussl_socket_obj_t *self, int op, void *buf, size_t len
         self->last_error = r;
         *errcode = r;
         return MP_STREAM_ERROR;
+    }
+}
+
+// Handshake done: the engine no longer writes the certificate buffer; keep only the
+// certificate (shrinking a heap block keeps it in place) or drop the buffer.
+static void ussl_keep_peer_cert(ussl_socket_obj_t *self) {
+    if (self->peer_cert == NULL) {
+        return;
+    }
+    int32_t n = ussl_peer_cert_len(self->engine);
+    self->peer_cert_len = n;
+    if (n > 0 && (size_t)n <= self->peer_cert_cap) {
+        self->peer_cert = m_renew(uint8_t, self->peer_cert, self->peer_cert_cap, n);
+        self->peer_cert_cap = n;
+    } else {
+        m_del(uint8_t, self->peer_cert, self->peer_cert_cap);
+        self->peer_cert = NULL;
+        self->peer_cert_cap = 0;
     }
 }
 
@@ -401,8 +430,12 @@ static void ussl_release(ussl_socket_obj_t *self, bool free_memory) {
         if (self->ca != NULL) {
             m_del(uint8_t, self->ca, self->ca_len);
         }
+        if (self->peer_cert != NULL) {
+            m_del(uint8_t, self->peer_cert, self->peer_cert_cap);
+        }
     }
-    self->mem = self->rx = self->tx = self->io = self->ca = NULL;
+    self->mem = self->rx = self->tx = self->io = self->ca = self->peer_cert = NULL;
+    self->peer_cert_cap = 0;
     self->io_len = 0;
 }
 
@@ -474,7 +507,9 @@ static mp_obj_t ussl_socket_new(mp_obj_t sock, const char *sni, size_t sni_len,
     ussl_socket_obj_t *o = mp_obj_malloc_with_finaliser(ussl_socket_obj_t, &ussl_socket_type);
     o->sock = sock;
     o->engine = NULL;
-    o->mem = o->rx = o->tx = o->io = o->ca = NULL;
+    o->mem = o->rx = o->tx = o->io = o->ca = o->peer_cert = NULL;
+    o->peer_cert_cap = 0;
+    o->peer_cert_len = 0;
     o->io_start = o->io_len = 0;
     o->last_error = 0;
     o->handshake_done = false;
@@ -526,6 +561,12 @@ static mp_obj_t ussl_socket_new(mp_obj_t sock, const char *sni, size_t sni_len,
         o->cfg.ca = o->ca;
     }
     o->cfg.verify_mode = cert_reqs;
+    #if MICROPY_USSL_PEER_CERT_MAX > 0
+    o->peer_cert_cap = MICROPY_USSL_PEER_CERT_MAX;
+    o->peer_cert = m_new(uint8_t, o->peer_cert_cap);
+    o->cfg.peer_cert = o->peer_cert;
+    o->cfg.peer_cert_cap = o->peer_cert_cap;
+    #endif
     o->cfg.now = MICROPY_USSL_UNIX_TIME();
 
     UsslEngine *engine = NULL;
@@ -1057,6 +1098,26 @@ static mp_obj_t ussl_sock_cipher(mp_obj_t self_in) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(ussl_sock_cipher_obj, ussl_sock_cipher);
 
+// getpeercert(binary_form=False): the server's leaf certificate as DER bytes (None if the
+// server sent none); like upstream, only the binary form exists.
+static mp_obj_t ussl_sock_getpeercert(size_t n_args, const mp_obj_t *args) {
+    ussl_socket_obj_t *self = MP_OBJ_TO_PTR(args[0]);
+    if (n_args < 2 || !mp_obj_is_true(args[1])) {
+        mp_raise_NotImplementedError(MP_ERROR_TEXT("only getpeercert(True) (DER) is supported"));
+    }
+    if (self->sock == MP_OBJ_NULL || !self->handshake_done) {
+        mp_raise_OSError(MP_ENOTCONN);
+    }
+    if (self->peer_cert_len < 0) {
+        ussl_raise(self->peer_cert_len);
+    }
+    if (self->peer_cert == NULL || self->peer_cert_len == 0) {
+        return mp_const_none;
+    }
+    return mp_obj_new_bytes(self->peer_cert, self->peer_cert_len);
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(ussl_sock_getpeercert_obj, 1, 2, ussl_sock_getpeercert);
+
 static mp_obj_t ussl_sock_do_handshake(mp_obj_t self_in) {
     ussl_socket_obj_t *self = MP_OBJ_TO_PTR(self_in);
     if (self->sock == MP_OBJ_NULL) {
@@ -1113,6 +1174,7 @@ static const mp_rom_map_elem_t ussl_socket_locals_dict_table[] = {
     { MP_ROM_QSTR(MP_QSTR_send), MP_ROM_PTR(&ussl_sock_send_meth_obj) },
     { MP_ROM_QSTR(MP_QSTR_sendall), MP_ROM_PTR(&ussl_sock_sendall_meth_obj) },
     { MP_ROM_QSTR(MP_QSTR_cipher), MP_ROM_PTR(&ussl_sock_cipher_obj) },
+    { MP_ROM_QSTR(MP_QSTR_getpeercert), MP_ROM_PTR(&ussl_sock_getpeercert_obj) },
     { MP_ROM_QSTR(MP_QSTR_close), MP_ROM_PTR(&mp_stream_close_obj) },
     { MP_ROM_QSTR(MP_QSTR___del__), MP_ROM_PTR(&ussl_sock_del_obj) },
     { MP_ROM_QSTR(MP_QSTR___enter__), MP_ROM_PTR(&mp_identity_obj) },

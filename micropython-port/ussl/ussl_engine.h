@@ -287,7 +287,8 @@ typedef struct UsslClientConfig {
   /*
    Optional buffer (NULL: none) that receives the server's leaf certificate (DER)
    during the handshake, for getpeercert; see ussl_peer_cert_len. Must stay valid until
-   ussl_engine_free.
+   the handshake completed (ussl_handshake returned 0) or failed: the engine does not
+   touch it afterwards.
    */
   uint8_t *peer_cert;
   size_t peer_cert_cap;

@@ -39,6 +39,8 @@ def run():
 ok, base, during, after = run()
 print("handshakes:", ok, "of", CYCLES)
 print("heap used between collections:", base - during > 0)
-print("mem_free back at its baseline:", after == base)
-if after != base:
+# A leak shows as less free memory. More is not a leak: the baseline can still count a block
+# that a stale word on the C stack kept alive (the GC scans conservatively).
+print("mem_free back at its baseline:", after >= base)
+if after < base:
     print("baseline", base, "after", after)

@@ -46,7 +46,8 @@ pub struct UsslClientConfig {
     pub flags: uint32_t,
     /// Optional buffer (NULL: none) that receives the server's leaf certificate (DER)
     /// during the handshake, for getpeercert; see ussl_peer_cert_len. Must stay valid until
-    /// ussl_engine_free.
+    /// the handshake completed (ussl_handshake returned 0) or failed: the engine does not
+    /// touch it afterwards.
     pub peer_cert: *mut uint8_t,
     pub peer_cert_cap: size_t,
 }
