@@ -631,7 +631,7 @@ static mp_obj_t ussl_wrap_socket(size_t n_args, const mp_obj_t *pos_args, mp_map
         mp_raise_TypeError(MP_ERROR_TEXT("sock must be a stream (socket) object"));
     }
     if (args[ARG_server_side].u_bool) {
-        mp_raise_ValueError(MP_ERROR_TEXT("server_side is not supported: the ussl engine is a TLS client only"));
+        ussl_raise_no_server();
     }
     if (args[ARG_key].u_obj != mp_const_none || args[ARG_cert].u_obj != mp_const_none) {
         mp_raise_ValueError(MP_ERROR_TEXT("key/cert (client certificates) are not supported yet"));
