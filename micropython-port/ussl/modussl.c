@@ -710,6 +710,23 @@ static void ussl_context_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
 
 // load_verify_locations(cadata): one CA certificate, DER bytes or PEM text. Converted to DER
 // (and checked as far as PEM goes) now; each wrap_socket copies it for its engine.
+// load_cert_chain(certfile, keyfile): client certificates (and the server side) are not in
+// the engine yet. Arguments are checked as upstream does (str/bytes), then OSError(EOPNOTSUPP)
+// names the limitation, so code written for mutual TLS fails here and not at the handshake.
+static mp_obj_t ussl_context_load_cert_chain(mp_obj_t self_in, mp_obj_t cert, mp_obj_t key) {
+    (void)self_in;
+    mp_buffer_info_t info;
+    mp_get_buffer_raise(cert, &info, MP_BUFFER_READ);
+    mp_get_buffer_raise(key, &info, MP_BUFFER_READ);
+    static const char msg[] = "load_cert_chain: client certificates are not supported yet by the ussl engine";
+    mp_obj_t args[2] = {
+        MP_OBJ_NEW_SMALL_INT(MP_EOPNOTSUPP),
+        mp_obj_new_str(msg, sizeof(msg) - 1),
+    };
+    nlr_raise(mp_obj_new_exception_args(&mp_type_OSError, 2, args));
+}
+static MP_DEFINE_CONST_FUN_OBJ_3(ussl_context_load_cert_chain_obj, ussl_context_load_cert_chain);
+
 static mp_obj_t ussl_context_load_verify_locations(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args) {
     enum { ARG_cadata };
     static const mp_arg_t allowed_args[] = {
@@ -818,6 +835,7 @@ static MP_DEFINE_CONST_FUN_OBJ_KW(ussl_context_wrap_socket_obj, 2, ussl_context_
 static const mp_rom_map_elem_t ussl_context_locals_dict_table[] = {
     { MP_ROM_QSTR(MP_QSTR_load_verify_locations), MP_ROM_PTR(&ussl_context_load_verify_locations_obj) },
     { MP_ROM_QSTR(MP_QSTR_get_ciphers), MP_ROM_PTR(&ussl_context_get_ciphers_obj) },
+    { MP_ROM_QSTR(MP_QSTR_load_cert_chain), MP_ROM_PTR(&ussl_context_load_cert_chain_obj) },
     { MP_ROM_QSTR(MP_QSTR_set_ciphers), MP_ROM_PTR(&ussl_context_set_ciphers_obj) },
     { MP_ROM_QSTR(MP_QSTR_wrap_socket), MP_ROM_PTR(&ussl_context_wrap_socket_obj) },
 };
