@@ -113,6 +113,7 @@ typedef struct _ussl_socket_obj_t {
     uint8_t *peer_cert;         // server's leaf certificate (DER), see MICROPY_USSL_PEER_CERT_MAX
     size_t peer_cert_cap;
     int32_t peer_cert_len;      // > 0: DER length; 0: none; < 0: engine code (too large)
+    bool peer_cert_nomem;       // the heap had no room for the buffer: getpeercert says so
     size_t mem_len;
     size_t rx_len;
     size_t tx_len;
@@ -510,6 +511,7 @@ static mp_obj_t ussl_socket_new(mp_obj_t sock, const char *sni, size_t sni_len,
     o->mem = o->rx = o->tx = o->io = o->ca = o->peer_cert = NULL;
     o->peer_cert_cap = 0;
     o->peer_cert_len = 0;
+    o->peer_cert_nomem = false;
     o->io_start = o->io_len = 0;
     o->last_error = 0;
     o->handshake_done = false;
@@ -562,10 +564,15 @@ static mp_obj_t ussl_socket_new(mp_obj_t sock, const char *sni, size_t sni_len,
     }
     o->cfg.verify_mode = cert_reqs;
     #if MICROPY_USSL_PEER_CERT_MAX > 0
-    o->peer_cert_cap = MICROPY_USSL_PEER_CERT_MAX;
-    o->peer_cert = m_new(uint8_t, o->peer_cert_cap);
-    o->cfg.peer_cert = o->peer_cert;
-    o->cfg.peer_cert_cap = o->peer_cert_cap;
+    // Optional: a full heap (38 KiB on the ESP8266) costs getpeercert, not the connection.
+    o->peer_cert = m_new_maybe(uint8_t, MICROPY_USSL_PEER_CERT_MAX);
+    if (o->peer_cert != NULL) {
+        o->peer_cert_cap = MICROPY_USSL_PEER_CERT_MAX;
+        o->cfg.peer_cert = o->peer_cert;
+        o->cfg.peer_cert_cap = o->peer_cert_cap;
+    } else {
+        o->peer_cert_nomem = true;
+    }
     #endif
     o->cfg.now = MICROPY_USSL_UNIX_TIME();
 
@@ -1128,6 +1135,11 @@ static mp_obj_t ussl_sock_getpeercert(size_t n_args, const mp_obj_t *args) {
     }
     if (self->peer_cert_len < 0) {
         ussl_raise(self->peer_cert_len);
+    }
+    if (self->peer_cert_nomem) {
+        static const char msg[] = "getpeercert: the heap had no room to keep the certificate during the handshake";
+        mp_obj_t args[2] = { MP_OBJ_NEW_SMALL_INT(MP_ENOMEM), mp_obj_new_str(msg, sizeof(msg) - 1) };
+        nlr_raise(mp_obj_new_exception_args(&mp_type_OSError, 2, args));
     }
     if (self->peer_cert == NULL || self->peer_cert_len == 0) {
         return mp_const_none;
