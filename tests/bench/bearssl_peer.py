@@ -17,6 +17,7 @@ import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(REPO, "boards", "qemu_lx106"))
+import linkmap  # noqa: E402
 import run as board_run  # noqa: E402  (the board's launcher: Relay, qemu_command)
 
 SERVERS = {  # name: (cert, key, openssl cipher name)
@@ -74,30 +75,8 @@ def _run_elf(elf, ports, timeout=900):
 
 
 def _map_totals(map_path):
-    """Bytes per (owner, output section) from GNU ld's map; owner: bearssl (libbearssl.a) or other."""
-    totals = {}
-    out_sec = pending = None
-    started = False
-    for line in open(map_path, errors="replace"):
-        if line.startswith("Linker script and memory map"):
-            started = True
-            continue
-        if not started:
-            continue
-        m = re.match(r"^(\.[\w.]+)\s", line)
-        if m:
-            out_sec = m.group(1)
-            continue
-        m = re.match(r"^ (\.[^\s]+)\s*$", line)
-        if m:
-            pending = m.group(1)
-            continue
-        m = re.match(r"^ (\.[^\s]+)?\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(\S+)", line)
-        if m and (m.group(1) or pending) and out_sec:
-            owner = "bearssl" if "libbearssl.a" in m.group(4) else "other"
-            totals[(owner, out_sec)] = totals.get((owner, out_sec), 0) + int(m.group(3), 16)
-        pending = None
-    return totals
+    """Bytes per (owner, output section); owner: bearssl (libbearssl.a) or other."""
+    return linkmap.section_totals(map_path, lambda path: "bearssl" if "libbearssl.a" in path else "other")
 
 
 def _sizes(map_path, prefix):

@@ -27,6 +27,7 @@ import tempfile
 import time
 
 import bearssl_peer
+import linkmap
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -178,32 +179,9 @@ RAM_SECTIONS = (".data", ".bss")
 def attribute_map(map_path):
     """Bytes per (owner, output section) from GNU ld's map: owner is engine (the Rust archive),
     shim (modussl.o) or other."""
-    totals = {}
-    out_sec = None
-    pending = None
-    started = False
-    for line in open(map_path, errors="replace"):
-        if line.startswith("Linker script and memory map"):
-            started = True
-            continue
-        if not started:
-            continue
-        m = re.match(r"^(\.[\w.]+)\s", line)
-        if m:
-            out_sec = m.group(1)
-            continue
-        m = re.match(r"^ (\.[^\s]+)\s*$", line)
-        if m:  # long input-section name: address/size/file on the next line
-            pending = m.group(1)
-            continue
-        m = re.match(r"^ (\.[^\s]+)?\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(\S+)", line)
-        if m and (m.group(1) or pending) and out_sec:
-            size = int(m.group(3), 16)
-            path = m.group(4)
-            owner = "engine" if "libussl_engine.a" in path else "shim" if path.endswith("modussl.o") else "other"
-            totals[(owner, out_sec)] = totals.get((owner, out_sec), 0) + size
-        pending = None
-    return totals
+    return linkmap.section_totals(
+        map_path,
+        lambda path: "engine" if "libussl_engine.a" in path else "shim" if path.endswith("modussl.o") else "other")
 
 
 def main():
