@@ -137,16 +137,22 @@ static void ussl_keep_peer_cert(ussl_socket_obj_t *self);
 /******************************************************************************/
 // Errors
 
-static mp_obj_t ussl_make_error(int32_t code) {
-    const char *msg = ussl_error_message(code);
-    if (msg == NULL) {
-        msg = "TLS error";
-    }
+// OSError(code, text): the code (engine code or errno) with a readable reason.
+static mp_obj_t ussl_make_error_text(int32_t code, const char *msg) {
     mp_obj_t args[2] = {
         MP_OBJ_NEW_SMALL_INT(code),
         mp_obj_new_str(msg, strlen(msg)),
     };
     return mp_obj_new_exception_args(&mp_type_OSError, 2, args);
+}
+
+static NORETURN void ussl_raise_text(int32_t code, const char *msg) {
+    nlr_raise(ussl_make_error_text(code, msg));
+}
+
+static mp_obj_t ussl_make_error(int32_t code) {
+    const char *msg = ussl_error_message(code);
+    return ussl_make_error_text(code, msg != NULL ? msg : "TLS error");
 }
 
 // err < 0: engine code (OSError(code, message)); err > 0: errno (OSError(errno)).
@@ -238,11 +244,7 @@ static NORETURN void ussl_raise_verify_unavailable(void) {
     mp_printf(&print, "; about %u needed", (unsigned)MICROPY_USSL_VERIFY_STACK_NEED);
     #endif
     mp_printf(&print, ")");
-    mp_obj_t args[2] = {
-        MP_OBJ_NEW_SMALL_INT(MP_EOPNOTSUPP),
-        mp_obj_new_str_from_vstr(&vstr),
-    };
-    nlr_raise(mp_obj_new_exception_args(&mp_type_OSError, 2, args));
+    ussl_raise_text(MP_EOPNOTSUPP, vstr_null_terminated_str(&vstr));
 }
 #endif
 
@@ -468,12 +470,7 @@ static bool ussl_is_stream(mp_obj_t obj) {
 
 // OSError(EOPNOTSUPP, text) for anything that needs a TLS server: the engine is a client.
 static NORETURN void ussl_raise_no_server(void) {
-    static const char msg[] = "TLS server side is not supported: the ussl engine (embedded-tls) is a client only";
-    mp_obj_t args[2] = {
-        MP_OBJ_NEW_SMALL_INT(MP_EOPNOTSUPP),
-        mp_obj_new_str(msg, sizeof(msg) - 1),
-    };
-    nlr_raise(mp_obj_new_exception_args(&mp_type_OSError, 2, args));
+    ussl_raise_text(MP_EOPNOTSUPP, "TLS server side is not supported: the ussl engine (embedded-tls) is a client only");
 }
 
 // server_hostname argument -> SNI bytes (NULL for None); TypeError/ValueError when invalid.
@@ -725,12 +722,7 @@ static mp_obj_t ussl_context_load_cert_chain(mp_obj_t self_in, mp_obj_t cert, mp
     mp_buffer_info_t info;
     mp_get_buffer_raise(cert, &info, MP_BUFFER_READ);
     mp_get_buffer_raise(key, &info, MP_BUFFER_READ);
-    static const char msg[] = "load_cert_chain: client certificates are not supported yet by the ussl engine";
-    mp_obj_t args[2] = {
-        MP_OBJ_NEW_SMALL_INT(MP_EOPNOTSUPP),
-        mp_obj_new_str(msg, sizeof(msg) - 1),
-    };
-    nlr_raise(mp_obj_new_exception_args(&mp_type_OSError, 2, args));
+    ussl_raise_text(MP_EOPNOTSUPP, "load_cert_chain: client certificates are not supported yet by the ussl engine");
 }
 static MP_DEFINE_CONST_FUN_OBJ_3(ussl_context_load_cert_chain_obj, ussl_context_load_cert_chain);
 
@@ -823,13 +815,8 @@ static mp_obj_t ussl_context_wrap_socket(size_t n_args, const mp_obj_t *pos_args
     }
     if (self->verify_mode == USSL_CERT_REQUIRED) {
         if (ca.len == 0) {
-            static const char msg[] = "CERT_REQUIRED: no CA to verify the server against; "
-                "call load_verify_locations(cadata=...) or set verify_mode = CERT_NONE";
-            mp_obj_t eargs[2] = {
-                MP_OBJ_NEW_SMALL_INT(MP_EINVAL),
-                mp_obj_new_str(msg, sizeof(msg) - 1),
-            };
-            nlr_raise(mp_obj_new_exception_args(&mp_type_OSError, 2, eargs));
+            ussl_raise_text(MP_EINVAL, "CERT_REQUIRED: no CA to verify the server against; "
+                "call load_verify_locations(cadata=...) or set verify_mode = CERT_NONE");
         }
         if (sni == NULL) {
             mp_raise_ValueError(MP_ERROR_TEXT("CERT_REQUIRED requires server_hostname"));
@@ -1137,9 +1124,7 @@ static mp_obj_t ussl_sock_getpeercert(size_t n_args, const mp_obj_t *args) {
         ussl_raise(self->peer_cert_len);
     }
     if (self->peer_cert_nomem) {
-        static const char msg[] = "getpeercert: the heap had no room to keep the certificate during the handshake";
-        mp_obj_t args[2] = { MP_OBJ_NEW_SMALL_INT(MP_ENOMEM), mp_obj_new_str(msg, sizeof(msg) - 1) };
-        nlr_raise(mp_obj_new_exception_args(&mp_type_OSError, 2, args));
+        ussl_raise_text(MP_ENOMEM, "getpeercert: the heap had no room to keep the certificate during the handshake");
     }
     if (self->peer_cert == NULL || self->peer_cert_len == 0) {
         return mp_const_none;
