@@ -20,7 +20,8 @@ P256V_RUSTFLAGS ?= -C embed-bitcode=no --emit=asm -Zunstable-options -Cpanic=imm
 test: test-p256verify
 test-p256verify:
 	@tmp=$$(mktemp -d); (cd $(P256V_DIR) && $(PYTHON) tools/gen.py $$tmp) && \
-	  diff -u $(P256V_DIR)/src/fe_mul.rs $$tmp/fe_mul.rs && diff -u $(P256V_DIR)/src/g_table.rs $$tmp/g_table.rs; \
+	  diff -u $(P256V_DIR)/src/fe_mul.rs $$tmp/fe_mul.rs && diff -u $(P256V_DIR)/src/g_table.rs $$tmp/g_table.rs && \
+	  diff -u $(P256V_DIR)/src/g_comb.rs $$tmp/g_comb.rs; \
 	  rc=$$?; rm -rf $$tmp; test $$rc = 0 || { echo "p256verify: generated sources differ from tools/gen.py"; exit 1; }
 	$(CARGO) test -p ussl-p256verify
 

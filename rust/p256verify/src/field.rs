@@ -294,6 +294,102 @@ impl Fe {
     }
 }
 
+/// Constant-time operations, for the secret side of ECDH (src/ecdh.rs): no branch and no
+/// memory index depends on the values. `mask` arguments are 0 or 0xffff.
+impl Fe {
+    /// `a` where mask is all ones, `b` where it is zero.
+    #[inline(always)]
+    pub(crate) fn select(mask: u16, a: &Fe, b: &Fe) -> Fe {
+        let mut r = [0u16; 20];
+        for i in 0..20 {
+            r[i] = (a.0[i] & mask) | (b.0[i] & !mask);
+        }
+        Fe(r)
+    }
+
+    /// Fully reduced plain value, without branches (see `canonical`): the Montgomery
+    /// reduction of self*1 is at most p, so one masked subtraction of p is enough.
+    pub(crate) fn canonical_ct(&self) -> Limbs {
+        let mut one = [0u16; 20];
+        one[0] = 1;
+        let t = widen(&mont_mul(&self.0, &one));
+        let mut d = [0i32; 20];
+        let mut borrow = 0;
+        for i in 0..20 {
+            let v = t[i] - P[i] + borrow;
+            d[i] = v & MASK;
+            borrow = v >> 13;
+        }
+        // borrow is -1 when t < p (keep t), 0 when t >= p (take t - p).
+        let keep = borrow;
+        let mut r = [0i32; 20];
+        for i in 0..20 {
+            r[i] = (t[i] & keep) | (d[i] & !keep);
+        }
+        r
+    }
+
+    /// 0xffff if the element is zero (mod p), else 0, without branches.
+    pub(crate) fn is_zero_mask(&self) -> u16 {
+        let c = self.canonical_ct();
+        let mut acc = 0;
+        for x in c {
+            acc |= x;
+        }
+        // acc is in 0..2^13: acc - 1 is negative exactly when acc == 0.
+        ((acc - 1) >> 16) as u16
+    }
+
+    /// Inverse by Fermat, self^(p-2), with a fixed chain of 255 squarings and 13
+    /// multiplications (no branch on the value; zero maps to zero).
+    /// p - 2 = 2^256 - 2^224 + 2^192 + 2^96 - 3: from the top, 32 ones, 31 zeros, a one,
+    /// 96 zeros, 94 ones, then 01.
+    #[inline(never)]
+    pub(crate) fn invert_ct(&self) -> Fe {
+        let sqr_n = |x: &Fe, n: u32| {
+            let mut r = *x;
+            for _ in 0..n {
+                r = r.sqr();
+            }
+            r
+        };
+        // t_k = self^(2^k - 1)
+        let t1 = *self;
+        let t2 = sqr_n(&t1, 1).mul(&t1);
+        let t4 = sqr_n(&t2, 2).mul(&t2);
+        let t8 = sqr_n(&t4, 4).mul(&t4);
+        let t16 = sqr_n(&t8, 8).mul(&t8);
+        let t32 = sqr_n(&t16, 16).mul(&t16);
+        let mut r = sqr_n(&t32, 32).mul(&t1); // 32 ones, 31 zeros, 1
+        r = sqr_n(&r, 96); // 96 zeros
+        r = sqr_n(&r, 32).mul(&t32); // 94 ones: 32 + 32 + 16 + 8 + 4 + 2
+        r = sqr_n(&r, 32).mul(&t32);
+        r = sqr_n(&r, 16).mul(&t16);
+        r = sqr_n(&r, 8).mul(&t8);
+        r = sqr_n(&r, 4).mul(&t4);
+        r = sqr_n(&r, 2).mul(&t2);
+        sqr_n(&r, 2).mul(&t1) // 01
+    }
+}
+
+/// Normalized limbs (0..2^13, value below 2^256) to 32 big-endian bytes; fixed shifts only.
+pub(crate) fn limbs_to_be_bytes(l: &Limbs) -> [u8; 32] {
+    let mut w = [0u32; 8];
+    for i in 0..20 {
+        let bit = 13 * i;
+        let (word, sh) = (bit / 32, bit % 32);
+        w[word] |= (l[i] as u32) << sh;
+        if sh > 19 && word < 7 {
+            w[word + 1] |= (l[i] as u32) >> (32 - sh);
+        }
+    }
+    let mut out = [0u8; 32];
+    for i in 0..8 {
+        out[28 - 4 * i..32 - 4 * i].copy_from_slice(&w[i].to_be_bytes());
+    }
+    out
+}
+
 /// Normalized limbs of a value below 2p to the value mod p.
 fn reduce_below_p(t: Limbs) -> Limbs {
     let mut ge = true;

@@ -2,9 +2,11 @@
 //! ESP8266's lx106): field arithmetic on 13-bit limbs with 32-bit products only (see `field`),
 //! no 64-bit products anywhere, no allocation, no `unsafe`.
 //!
-//! **Variable time.** Every input of a signature verification is public (key, hash,
-//! signature), so this crate branches and indexes tables on them. Never use its arithmetic
-//! with secrets (signing, key agreement).
+//! **Variable time** verification: every input of a signature verification is public (key,
+//! hash, signature), so the verifier branches and indexes tables on them. The one
+//! constant-time part is `ecdh` (the TLS key share): its own point code (`ct_point`) and
+//! the branch-free field operations (`Fe::select`, `canonical_ct`, `is_zero_mask`,
+//! `invert_ct`); keep secrets away from everything else.
 //!
 //! u1*G + u2*Q is computed with one shared chain of doublings (Shamir's trick): u1 in
 //! width-7 NAF against a const table of 32 affine odd multiples of G (2,560 bytes of 32-bit
@@ -19,8 +21,11 @@
 #![no_std]
 #![forbid(unsafe_code)]
 
+mod ct_point;
+pub mod ecdh;
 mod fe_mul;
 mod field;
+mod g_comb;
 mod g_table;
 mod point;
 mod scalar;

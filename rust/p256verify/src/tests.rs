@@ -340,3 +340,63 @@ fn limbs_roundtrip() {
         assert_eq!(limbs_value_words(&words_to_limbs(&w)), w);
     }
 }
+
+/// The branch-free operations of ECDH agree with their variable-time counterparts.
+#[test]
+fn constant_time_field_ops() {
+    let mut rng = Rng(11);
+    let mut values = [Fe::ZERO; 204];
+    for v in values.iter_mut().skip(4) {
+        *v = Fe::from_words(&rng.words());
+    }
+    // Zero in its loose forms (0, p; 0 - 0 is 4p folded) and -1, near p.
+    values[1] = Fe(crate::field::narrow(&P));
+    values[2] = Fe::ZERO.sub(&Fe::ZERO);
+    values[3] = crate::field::ONE.neg();
+    for a in &values {
+        assert_eq!(a.canonical_ct(), a.canonical());
+        assert_eq!(a.is_zero_mask() == 0xffff, a.is_zero());
+        assert!(a.is_zero_mask() == 0 || a.is_zero_mask() == 0xffff);
+        let inv = a.invert_ct();
+        check_invariant(&inv);
+        assert!(inv.equals(&a.invert()), "fixed chain != p-2 exponent");
+        if !a.is_zero() {
+            assert!(a.mul(&inv).equals(&crate::field::ONE));
+        }
+        let b = Fe::from_words(&rng.words());
+        assert_eq!(Fe::select(0xffff, a, &b).0, a.0);
+        assert_eq!(Fe::select(0, a, &b).0, b.0);
+        let bytes = crate::field::limbs_to_be_bytes(&a.canonical());
+        assert_eq!(crate::field::be_bytes_to_words(&bytes), plain(a));
+    }
+}
+
+/// The comb table is what its doc says: entry b - 1 = sum of 2^(52 i) G over the bits of b.
+#[test]
+fn comb_table_matches_point_arithmetic() {
+    use crate::g_comb::{COMB_SPACING, COMB_TEETH, G_COMB};
+    let g = Jacobian::from_affine(&g_affine());
+    let mut teeth = [g; COMB_TEETH];
+    for i in 1..COMB_TEETH {
+        teeth[i] = teeth[i - 1];
+        for _ in 0..COMB_SPACING {
+            teeth[i] = teeth[i].double();
+        }
+    }
+    for b in 1..(1 << COMB_TEETH) {
+        let mut acc = Jacobian::INFINITY;
+        for (i, t) in teeth.iter().enumerate() {
+            if b >> i & 1 == 1 {
+                acc = acc.add(t);
+            }
+        }
+        let e = &G_COMB[b - 1];
+        let want = to_affine(&acc);
+        assert!(crate::field::unpack(&e[..10]).equals(&want.x) && crate::field::unpack(&e[10..]).equals(&want.y));
+    }
+}
+
+fn g_affine() -> Affine {
+    let e = &crate::g_table::G_ODD_MULTIPLES[0];
+    Affine { x: crate::field::unpack(&e[..10]), y: crate::field::unpack(&e[10..]) }
+}
