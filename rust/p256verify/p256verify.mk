@@ -1,7 +1,11 @@
 # ussl-p256verify (rust/p256verify): ECDSA P-256 verification for the lx106.
 #   make test-p256verify   host tests (against the p256 crate, CAVP/RFC 6979 vectors, edge cases)
 #   make bench-p256        one verification on the emulated lx106 with ussl-p256verify and with
-#                          the p256 crate: instructions (CCOUNT x 25), stack, linked sizes
+#                          the p256 crate, and the constant-time ECDH: instructions (CCOUNT x 25),
+#                          stack, linked sizes
+#   make test-ecdh-ct      the same image: ECDH k*G and k*Q for scalars of very different shapes
+#                          (1, n-1, 2^255-1, 2^255, 0x55..55, random) must take identical
+#                          instruction counts (-icount is deterministic); part of `make test`
 P256V_DIR      := rust/p256verify
 P256V_BENCH    := $(P256V_DIR)/bench
 P256V_TARGET   := target/esp8266-p256
@@ -15,9 +19,9 @@ P256V_QEMU     := qemu-system-xtensa -M sim -cpu lx106 -semihosting -display non
                   -icount shift=0,sleep=off
 P256V_RUSTFLAGS ?= -C embed-bitcode=no --emit=asm -Zunstable-options -Cpanic=immediate-abort
 
-.PHONY: test-p256verify bench-p256
+.PHONY: test-p256verify bench-p256 test-ecdh-ct
 # Part of `make test`.
-test: test-p256verify
+test: test-p256verify test-ecdh-ct
 test-p256verify:
 	@tmp=$$(mktemp -d); (cd $(P256V_DIR) && $(PYTHON) tools/gen.py $$tmp) && \
 	  diff -u $(P256V_DIR)/src/fe_mul.rs $$tmp/fe_mul.rs && diff -u $(P256V_DIR)/src/g_table.rs $$tmp/g_table.rs && \
@@ -58,3 +62,8 @@ bench-p256: $(P256V_OUT)/p256bench.elf
 	@echo "== 16x16-piece C __muldi3 ahead of compiler_builtins'"
 	timeout 600 $(P256V_QEMU) -kernel $(P256V_OUT)/p256bench-fastmul.elf
 	@$(PYTHON) $(P256V_BENCH)/sizes.py $(P256V_OUT)/p256bench.map
+
+# Fails (harness exit code) on a wrong result or on ECDH instruction counts that differ
+# between scalars.
+test-ecdh-ct: $(P256V_OUT)/p256bench.elf
+	timeout 600 $(P256V_QEMU) -kernel $(P256V_OUT)/p256bench.elf

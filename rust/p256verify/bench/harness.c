@@ -1,6 +1,7 @@
 // Bare-metal benchmark for QEMU's lx106 (-icount shift=0,sleep=off: CCOUNT advances once per
 // 25 instructions). Runs the Rust entries of rust/p256verify/bench and prints, per entry, its
-// result and instruction count. Exit code 0 when every result is what the entry expects.
+// result and instruction count. Exit code 0 when every result is what the entry expects and
+// every entry of a constant-time group took the same number of instructions.
 #include <stdint.h>
 #include <stddef.h>
 
@@ -11,8 +12,21 @@ extern uint32_t _stack_bottom[], _stack_top[];
 
 static const char *const names[] = {
     "ussl_p256verify_valid", "ussl_p256verify_bad_hash", "p256_crate_valid", "p256_crate_bad_hash",
+    "ecdh_keygen_k=1", "ecdh_keygen_k=n-1", "ecdh_keygen_k=2^255-1", "ecdh_keygen_k=2^255",
+    "ecdh_keygen_k=0x55..55", "ecdh_keygen_k=random",
+    "ecdh_shared_k=1", "ecdh_shared_k=n-1", "ecdh_shared_k=2^255-1", "ecdh_shared_k=2^255",
+    "ecdh_shared_k=0x55..55", "ecdh_shared_k=random",
 };
-static const int expect_ok[] = {1, 0, 1, 0};
+#define NE (sizeof(names) / sizeof(names[0]))
+static const int expect_ok[NE] = {1, 0, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+// ECDH entries run their operation ECDH_REPS (25) times (bench/src/lib.rs). Entries of the
+// same nonzero group must take the same instructions: secret scalars of different shapes.
+#define REPS 25
+static const int reps[NE] = {1, 1, 1, 1, REPS, REPS, REPS, REPS, REPS, REPS, REPS, REPS, REPS, REPS, REPS, REPS};
+static const int ct_group[NE] = {0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2};
+// A shared-secret entry also makes its key pair once: that k*G run is taken off its figure.
+static const int minus_per_op_of[NE] = {-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 4, 5, 6, 7, 8, 9};
+static uint32_t counts[NE];
 
 static int32_t simcall(int32_t nr, int32_t a, int32_t b, int32_t c) {
     register int32_t a2 __asm__("a2") = nr;
@@ -61,7 +75,7 @@ void abort(void) {
 int main(void) {
     int failures = 0;
     size_t n = (size_t)(p256_bench_entries_end - p256_bench_entries);
-    if (n != sizeof(names) / sizeof(names[0])) {
+    if (n != NE) {
         put("entry table size mismatch\n");
         return 2;
     }
@@ -85,11 +99,40 @@ int main(void) {
         put(" result=");
         put_dec(r);
         put(ok ? " (as expected)" : " (UNEXPECTED)");
+        counts[i] = (t1 - t0) * 25;
         put(" instructions=");
-        put_dec((t1 - t0) * 25);
+        put_dec(counts[i]);
+        if (reps[i] > 1) {
+            uint32_t sub = minus_per_op_of[i] >= 0 ? counts[minus_per_op_of[i]] / REPS : 0;
+            put(" per_op=");
+            put_dec((counts[i] - sub) / reps[i]);
+        }
         put(" stack=");
         put_dec((uint32_t)((uintptr_t)sp - (uintptr_t)low));
         put("\n");
+    }
+    // Constant time: 25 runs read in 25-instruction steps give one run to the instruction
+    // (the start phase can add one step, hence the tolerance of 25 on the total).
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < i; j++) {
+            if (ct_group[i] && ct_group[i] == ct_group[j]) {
+                uint32_t d = counts[i] > counts[j] ? counts[i] - counts[j] : counts[j] - counts[i];
+                if (d > 25) {
+                    put("NOT CONSTANT TIME: ");
+                    put(names[i]);
+                    put(" vs ");
+                    put(names[j]);
+                    put(" differ by ");
+                    put_dec(d);
+                    put(" instructions\n");
+                    failures++;
+                }
+                break;
+            }
+        }
+    }
+    if (!failures) {
+        put("constant time: every ecdh_keygen entry and every ecdh_shared entry took the same instructions\n");
     }
     return failures ? 1 : 0;
 }

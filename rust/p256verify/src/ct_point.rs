@@ -13,12 +13,16 @@ pub(crate) struct CtPoint {
     pub(crate) z: Fe,
 }
 
-/// 0xffff_ffff if a == b, else 0, without a branch.
+/// 0xffff_ffff if a == b, else 0, without a branch. Both steps go through `black_box`:
+/// LLVM recognizes `(x | -x) >> 31` as `x != 0` and the lx106 backend branches on it, and a
+/// mask it knows is 0 or all ones turns `v & mask` into a select, i.e. a branch that skips
+/// work for a zero mask (the lx106 bench's constant-time check caught both).
 #[inline(always)]
 pub(crate) fn eq_mask(a: u32, b: u32) -> u32 {
     let x = a ^ b;
-    // (x | -x) has its top bit set exactly when x != 0.
-    ((x | x.wrapping_neg()) >> 31).wrapping_sub(1)
+    // (x | -x) has its top bit set exactly when x != 0; the arithmetic shift spreads it.
+    let nz = core::hint::black_box(x | x.wrapping_neg());
+    core::hint::black_box(!((nz as i32 >> 31) as u32))
 }
 
 impl CtPoint {

@@ -130,15 +130,22 @@ impl EphemeralKey {
     }
 }
 
-/// 1 <= k < n, evaluated over all words (no early exit on the secret).
+/// 1 <= k < n, evaluated over all words with arithmetic only: the borrow of k - n runs
+/// through 16-bit halves (`overflowing_sub` compiles to compare-and-branch on the lx106).
+/// Only the verdict is revealed, and a refused candidate is never used.
 fn scalar_in_range(k: &Words) -> bool {
     let mut nonzero = 0;
-    for w in k {
-        nonzero |= w;
+    let mut borrow: i32 = 0; // 0 or -1
+    for i in 0..8 {
+        nonzero |= k[i];
+        for sh in [0, 16] {
+            let d = ((k[i] >> sh) & 0xffff) as i32 - ((scalar::N[i] >> sh) & 0xffff) as i32 + borrow;
+            borrow = d >> 16;
+        }
     }
     // k - n borrows exactly when k < n.
-    let (_, below_n) = scalar::sub(k, &scalar::N);
-    nonzero != 0 && below_n
+    let below_n = core::hint::black_box(borrow) != 0;
+    core::hint::black_box(nonzero) != 0 && below_n
 }
 
 /// Bit i of k (0 for i >= 256); i is a public position.

@@ -300,6 +300,8 @@ impl Fe {
     /// `a` where mask is all ones, `b` where it is zero.
     #[inline(always)]
     pub(crate) fn select(mask: u16, a: &Fe, b: &Fe) -> Fe {
+        // Opaque to LLVM, which would otherwise branch on a mask it knows is 0 or all ones.
+        let mask = core::hint::black_box(mask);
         let mut r = [0u16; 20];
         for i in 0..20 {
             r[i] = (a.0[i] & mask) | (b.0[i] & !mask);
@@ -321,7 +323,7 @@ impl Fe {
             borrow = v >> 13;
         }
         // borrow is -1 when t < p (keep t), 0 when t >= p (take t - p).
-        let keep = borrow;
+        let keep = core::hint::black_box(borrow);
         let mut r = [0i32; 20];
         for i in 0..20 {
             r[i] = (t[i] & keep) | (d[i] & !keep);
@@ -336,8 +338,9 @@ impl Fe {
         for x in c {
             acc |= x;
         }
-        // acc is in 0..2^13: acc - 1 is negative exactly when acc == 0.
-        ((acc - 1) >> 16) as u16
+        // acc is in 0..2^13: acc - 1 is negative exactly when acc == 0 (opaque to LLVM,
+        // which would compare and branch).
+        ((core::hint::black_box(acc) - 1) >> 16) as u16
     }
 
     /// Inverse by Fermat, self^(p-2), with a fixed chain of 255 squarings and 13

@@ -17,7 +17,7 @@ use embedded_io_async::{Read as AsyncRead, Write as AsyncWrite};
 use crate::application_data::ApplicationData;
 use crate::buffer::CryptoBuffer;
 use digest::generic_array::typenum::Unsigned;
-use p256::ecdh::EphemeralSecret;
+use ussl_p256verify::ecdh::EphemeralKey; // ussl: constant-time ECDH
 use signature::SignerMut;
 
 use crate::content_types::ContentType;
@@ -143,7 +143,7 @@ where
     CipherSuite: TlsCipherSuite,
 {
     traffic_hash: Option<CipherSuite::Hash>,
-    secret: Option<EphemeralSecret>,
+    secret: Option<EphemeralKey>,
     certificate_request: Option<CertificateRequest>,
     // ussl: which server message may come next (RFC 8446 section 4.4.1 order).
     expect: Expect,

@@ -1,6 +1,6 @@
 use crate::application_data::ApplicationData;
 use crate::extensions::extension_data::supported_groups::NamedGroup;
-use p256::ecdh::SharedSecret;
+use ussl_p256verify::ecdh::SharedSecret; // ussl
 
 pub struct CryptoEngine {}
 

@@ -2,9 +2,9 @@ use core::marker::PhantomData;
 
 use digest::{Digest, OutputSizeUser};
 use heapless::Vec;
-use p256::EncodedPoint;
-use p256::ecdh::EphemeralSecret;
 use p256::elliptic_curve::rand_core::RngCore;
+// ussl: constant-time ECDH on the lx106-shaped field instead of p256::ecdh.
+use ussl_p256verify::ecdh::EphemeralKey;
 use typenum::Unsigned;
 
 use crate::TlsError;
@@ -31,7 +31,7 @@ where
     pub(crate) config: &'config TlsConfig<'config>,
     random: Random,
     cipher_suite: PhantomData<CipherSuite>,
-    pub(crate) secret: EphemeralSecret,
+    pub(crate) secret: EphemeralKey,
 }
 
 impl<'config, CipherSuite> ClientHello<'config, CipherSuite>
@@ -49,13 +49,12 @@ where
             config,
             random,
             cipher_suite: PhantomData,
-            secret: EphemeralSecret::random(&mut provider.rng()),
+            secret: EphemeralKey::generate(|b| provider.rng().fill_bytes(b)),
         }
     }
 
     pub(crate) fn encode(&self, buf: &mut CryptoBuffer<'_>) -> Result<(), TlsError> {
-        let public_key = EncodedPoint::from(&self.secret.public_key());
-        let public_key = public_key.as_ref();
+        let public_key = &self.secret.public_key()[..];
 
         buf.push_u16(LEGACY_VERSION)
             .map_err(|_| TlsError::EncodeError)?;
