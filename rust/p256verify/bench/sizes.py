@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Sums, from a GNU ld map file, the linked bytes each crate contributes to .text (code and
-literal pools) and to read-only data. Usage: sizes.py firmware.map"""
+literal pools) and to read-only data, and the part of ussl_p256verify that only ECDH uses
+(by section name). Usage: sizes.py firmware.map"""
 import re
 import sys
 
@@ -12,9 +13,13 @@ GROUPS = {
                                         "zeroize-", "const_oid-", "block_buffer-", "crypto_common-", "rand_core-"],
 }
 
+# Sections of ussl_p256verify used only by ECDH (the field code it shares is not counted).
+ECDH_SECTIONS = ["4ecdh", "8ct_point", "G_COMB", "canonical_ct", "invert_ct", "is_zero_mask", "limbs_to_be_bytes"]
+ECDH = "ussl_p256verify, ECDH only"
+
 
 def main():
-    totals = {g: {"text": 0, "rodata": 0} for g in GROUPS}
+    totals = {g: {"text": 0, "rodata": 0} for g in list(GROUPS) + [ECDH]}
     out_sec = None
     pending = None  # input section name wrapped onto the next line
     for line in open(sys.argv[1], errors="replace"):
@@ -41,6 +46,8 @@ def main():
         for g, prefixes in GROUPS.items():
             if any(p in obj for p in prefixes):
                 totals[g][kind] += size
+        if "ussl_p256verify-" in obj and any(s in name for s in ECDH_SECTIONS):
+            totals[ECDH][kind] += size
     for g, t in totals.items():
         print(f"size {g}: .text {t['text']} B, .rodata {t['rodata']} B (linked, lx106)")
 

@@ -101,8 +101,8 @@ impl EphemeralKey {
         key.public[0] = 0x04;
         key.public[1..33].copy_from_slice(&limbs_to_be_bytes(&x));
         key.public[33..].copy_from_slice(&limbs_to_be_bytes(&y));
-        x.zeroize();
-        y.zeroize();
+        wipe_limbs(&mut x);
+        wipe_limbs(&mut y);
         Ok(key)
     }
 
@@ -121,7 +121,7 @@ impl EphemeralKey {
         let mut x = to_affine_x(&p);
         p.zeroize_point();
         let out = SharedSecret(limbs_to_be_bytes(&x));
-        x.zeroize();
+        wipe_limbs(&mut x);
         // Whether the result is infinity is public: the handshake fails on it.
         if inf != 0 {
             return Err(EcdhError::PointAtInfinity);
@@ -160,6 +160,7 @@ fn bit(k: &Words, i: usize) -> u32 {
 fn base_mul(k: &Words) -> CtPoint {
     let mut acc = CtPoint::ZERO;
     let mut acc_inf: u16 = 0xffff;
+    let mut t = CtPoint::ZERO;
     for j in (0..COMB_SPACING).rev() {
         if j != COMB_SPACING - 1 {
             acc.double_in_place(); // (doubling the initial infinity would be wasted work)
@@ -168,11 +169,12 @@ fn base_mul(k: &Words) -> CtPoint {
         for i in 0..COMB_TEETH {
             digit |= bit(k, i * COMB_SPACING + j) << i;
         }
-        let mut t = scan(&G_COMB, digit);
+        t = scan(&G_COMB, digit);
         acc.add_masked(&mut acc_inf, &t, eq_mask(digit, 0) as u16, true);
-        t.zeroize_point();
-        digit.zeroize();
     }
+    // The last point read (the table entry names the scalar's bits); the digits and masks
+    // are overwritten words of this frame.
+    t.zeroize_point();
     acc
 }
 
@@ -181,18 +183,18 @@ fn base_mul(k: &Words) -> CtPoint {
 fn var_mul(k: &Words, table: &[[u32; 30]; 15]) -> CtPoint {
     let mut acc = CtPoint::ZERO;
     let mut acc_inf: u16 = 0xffff;
+    let mut t = CtPoint::ZERO;
     for w in (0..64).rev() {
         if w != 63 {
             for _ in 0..4 {
                 acc.double_in_place();
             }
         }
-        let mut digit = (k[w / 8] >> (4 * (w % 8))) & 0xf;
-        let mut t = scan(table, digit);
+        let digit = (k[w / 8] >> (4 * (w % 8))) & 0xf;
+        t = scan(table, digit);
         acc.add_masked(&mut acc_inf, &t, eq_mask(digit, 0) as u16, false);
-        t.zeroize_point();
-        digit.zeroize();
     }
+    t.zeroize_point();
     acc
 }
 
@@ -224,6 +226,7 @@ fn to_affine_x(p: &CtPoint) -> Limbs {
 }
 
 /// 0x04 || x || y with x, y < p on the curve (TLS 1.3 allows only uncompressed shares).
+#[inline(never)]
 fn decode_uncompressed(sec1: &[u8]) -> Result<Affine, EcdhError> {
     let bad = EcdhError::InvalidPeerKey;
     let [0x04, rest @ ..] = sec1 else { return Err(bad) };
@@ -238,7 +241,14 @@ fn decode_uncompressed(sec1: &[u8]) -> Result<Affine, EcdhError> {
     if p.is_on_curve() { Ok(p) } else { Err(bad) }
 }
 
+/// One out-of-line copy of the volatile stores (inlined, each wipe is 20 of them).
+#[inline(never)]
+fn wipe_limbs(l: &mut Limbs) {
+    l.zeroize();
+}
+
 impl CtPoint {
+    #[inline(never)]
     fn zeroize_point(&mut self) {
         self.x.0.zeroize();
         self.y.0.zeroize();

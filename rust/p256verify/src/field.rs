@@ -297,8 +297,9 @@ impl Fe {
 /// Constant-time operations, for the secret side of ECDH (src/ecdh.rs): no branch and no
 /// memory index depends on the values. `mask` arguments are 0 or 0xffff.
 impl Fe {
-    /// `a` where mask is all ones, `b` where it is zero.
-    #[inline(always)]
+    /// `a` where mask is all ones, `b` where it is zero. Not inlined: six copies per point
+    /// addition would cost kilobytes of flash.
+    #[inline(never)]
     pub(crate) fn select(mask: u16, a: &Fe, b: &Fe) -> Fe {
         // Opaque to LLVM, which would otherwise branch on a mask it knows is 0 or all ones.
         let mask = core::hint::black_box(mask);
@@ -349,13 +350,6 @@ impl Fe {
     /// 96 zeros, 94 ones, then 01.
     #[inline(never)]
     pub(crate) fn invert_ct(&self) -> Fe {
-        let sqr_n = |x: &Fe, n: u32| {
-            let mut r = *x;
-            for _ in 0..n {
-                r = r.sqr();
-            }
-            r
-        };
         // t_k = self^(2^k - 1)
         let t1 = *self;
         let t2 = sqr_n(&t1, 1).mul(&t1);
@@ -375,7 +369,18 @@ impl Fe {
     }
 }
 
+/// x^(2^n): n squarings, a loop of its own (unrolled into `invert_ct` it took 5 KB of flash).
+#[inline(never)]
+fn sqr_n(x: &Fe, n: u32) -> Fe {
+    let mut r = *x;
+    for _ in 0..n {
+        r = r.sqr();
+    }
+    r
+}
+
 /// Normalized limbs (0..2^13, value below 2^256) to 32 big-endian bytes; fixed shifts only.
+#[inline(never)]
 pub(crate) fn limbs_to_be_bytes(l: &Limbs) -> [u8; 32] {
     let mut w = [0u32; 8];
     for i in 0..20 {
