@@ -15,6 +15,11 @@
 //! So a*P = +-t*P only if a = t = 0 (the window's a is a multiple of 16 above t unless 0; the
 //! comb's a and t differ in every block unless both are 0): exactly the cases where the
 //! accumulator or the added point is infinity, which `CtPoint::add_masked` selects around.
+//!
+//! On the emulated lx106 (`make bench-p256`): a key pair (k*G) about 2.44 M instructions and
+//! 2.5 KB of stack, a shared secret (k*Q) about 6.44 M and 4.5 KB; about 10.8 KB of code of
+//! its own plus the table. `make test-ecdh-ct` requires both to take the same instruction
+//! count for scalars of very different shapes.
 
 use zeroize::Zeroize;
 
