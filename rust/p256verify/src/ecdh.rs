@@ -43,8 +43,13 @@ pub enum EcdhError {
 
 /// An ephemeral key pair: the secret scalar and its uncompressed SEC1 public key.
 pub struct EphemeralKey {
-    scalar: Words,
+    secret: EphemeralSecret,
     public: [u8; 65],
+}
+
+/// The secret scalar alone (what a connection keeps once its key share is sent).
+pub struct EphemeralSecret {
+    scalar: Words,
 }
 
 /// The x-coordinate of k*Q, big-endian: the ECDHE shared secret of TLS 1.3.
@@ -62,15 +67,21 @@ impl Drop for SharedSecret {
     }
 }
 
-impl Drop for EphemeralKey {
+impl Drop for EphemeralSecret {
     fn drop(&mut self) {
         self.scalar.zeroize();
     }
 }
 
+impl core::fmt::Debug for EphemeralSecret {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("EphemeralSecret { .. }")
+    }
+}
+
 impl core::fmt::Debug for EphemeralKey {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str("EphemeralKey { .. }")
+        f.debug_struct("EphemeralKey").field("public", &self.public).finish_non_exhaustive()
     }
 }
 
@@ -98,9 +109,9 @@ impl EphemeralKey {
             k.zeroize();
             return Err(EcdhError::InvalidScalar);
         }
-        let mut key = EphemeralKey { scalar: k, public: [0; 65] };
+        let mut key = EphemeralKey { secret: EphemeralSecret { scalar: k }, public: [0; 65] };
         k.zeroize();
-        let mut p = base_mul(&key.scalar);
+        let mut p = base_mul(&key.secret.scalar);
         let (mut x, mut y) = to_affine(&p);
         p.zeroize_point();
         key.public[0] = 0x04;
@@ -116,6 +127,18 @@ impl EphemeralKey {
         &self.public
     }
 
+    /// x(k*Q) for the peer's uncompressed SEC1 share Q, after checking Q.
+    pub fn diffie_hellman(&self, peer_sec1: &[u8]) -> Result<SharedSecret, EcdhError> {
+        self.secret.diffie_hellman(peer_sec1)
+    }
+
+    /// The secret without the 65-byte public key.
+    pub fn into_secret(self) -> EphemeralSecret {
+        self.secret
+    }
+}
+
+impl EphemeralSecret {
     /// x(k*Q) for the peer's uncompressed SEC1 share Q, after checking Q.
     pub fn diffie_hellman(&self, peer_sec1: &[u8]) -> Result<SharedSecret, EcdhError> {
         let q = decode_uncompressed(peer_sec1)?;

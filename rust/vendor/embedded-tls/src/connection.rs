@@ -17,7 +17,7 @@ use embedded_io_async::{Read as AsyncRead, Write as AsyncWrite};
 use crate::application_data::ApplicationData;
 use crate::buffer::CryptoBuffer;
 use digest::generic_array::typenum::Unsigned;
-use ussl_p256verify::ecdh::EphemeralKey; // ussl: constant-time ECDH
+use ussl_p256verify::ecdh::EphemeralSecret; // ussl: constant-time ECDH
 use signature::SignerMut;
 
 use crate::content_types::ContentType;
@@ -143,7 +143,7 @@ where
     CipherSuite: TlsCipherSuite,
 {
     traffic_hash: Option<CipherSuite::Hash>,
-    secret: Option<EphemeralKey>,
+    secret: Option<EphemeralSecret>,
     certificate_request: Option<CertificateRequest>,
     // ussl: which server message may come next (RFC 8446 section 4.4.1 order).
     expect: Expect,
@@ -325,7 +325,8 @@ where
     let slice = tx_buf.write_record(&client_hello, write_key_schedule, Some(read_key_schedule))?;
 
     if let ClientRecord::Handshake(ClientHandshake::ClientHello(client_hello), _) = client_hello {
-        handshake.secret.replace(client_hello.secret);
+        // ussl: only the scalar stays in the connection, not the 65-byte public key.
+        handshake.secret.replace(client_hello.secret.into_secret());
         Ok((State::ServerHello, slice))
     } else {
         Err(TlsError::EncodeError)

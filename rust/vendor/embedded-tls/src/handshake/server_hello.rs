@@ -7,7 +7,7 @@ use crate::extensions::messages::ServerHelloExtension;
 use crate::parse_buffer::ParseBuffer;
 use crate::{TlsError, unused};
 // ussl: constant-time ECDH (the peer's share is checked there: uncompressed, on the curve).
-use ussl_p256verify::ecdh::{EphemeralKey, SharedSecret};
+use ussl_p256verify::ecdh::{EphemeralSecret, SharedSecret};
 
 #[derive(Debug)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -80,13 +80,13 @@ impl<'a> ServerHello<'a> {
         })
     }
 
-    pub fn calculate_shared_secret(&self, secret: &EphemeralKey) -> Option<SharedSecret> {
+    pub fn calculate_shared_secret(&self, secret: &EphemeralSecret) -> Option<SharedSecret> {
         let server_key_share = self.key_share()?;
         secret.diffie_hellman(server_key_share.opaque).ok()
     }
 
     #[allow(dead_code)]
-    pub fn initialize_crypto_engine(&self, secret: &EphemeralKey) -> Option<CryptoEngine> {
+    pub fn initialize_crypto_engine(&self, secret: &EphemeralSecret) -> Option<CryptoEngine> {
         let server_key_share = self.key_share()?;
 
         let group = server_key_share.group;
