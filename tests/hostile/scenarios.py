@@ -360,3 +360,31 @@ def alert_scenarios():
 
 
 alert_scenarios()
+
+
+# ------------------------------------------------------------------ the server's key share
+
+def bad_key_share(name, make_share):
+    """A ServerHello whose secp256r1 share is not a valid uncompressed point: the client must
+    refuse it (RFC 8446 section 4.2.8.2) instead of deriving keys from it."""
+    def run(c):
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from tls13 import TLS_AES_128_GCM_SHA256, server_hello
+        c.receive_client_hello()
+        pub = ec.generate_private_key(ec.SECP256R1()).public_key()
+        fmt = {True: serialization.PublicFormat.CompressedPoint,
+               False: serialization.PublicFormat.UncompressedPoint}
+        share = make_share(lambda compressed=False: pub.public_bytes(serialization.Encoding.X962,
+                                                                      fmt[compressed]))
+        c.send_plain(HANDSHAKE, c.hs(server_hello(c.ch, TLS_AES_128_GCM_SHA256, share)))
+        c.linger()
+    SCENARIOS["key-share-" + name] = run
+
+
+P256_P = bytes.fromhex("ffffffff00000001000000000000000000000000ffffffffffffffffffffffff")
+bad_key_share("off-curve", lambda enc: enc()[:-1] + bytes([enc()[-1] ^ 1]))
+bad_key_share("compressed", lambda enc: enc(True))
+bad_key_share("x-is-p", lambda enc: b"\x04" + P256_P + enc()[33:])
+bad_key_share("infinity", lambda enc: b"\x00")
+bad_key_share("truncated", lambda enc: enc()[:64])

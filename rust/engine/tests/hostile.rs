@@ -316,6 +316,22 @@ fn alerts() {
     check(&cases, RX);
 }
 
+/// Server key shares that are not uncompressed points on P-256 (off the curve, compressed,
+/// x = p, infinity, truncated): refused by the ECDH's checks before any key is derived.
+#[test]
+fn bad_key_shares() {
+    check(
+        &[
+            same("key-share-off-curve", Hs(USSL_ERR_UNSUPPORTED)),
+            same("key-share-compressed", Hs(USSL_ERR_UNSUPPORTED)),
+            same("key-share-x-is-p", Hs(USSL_ERR_UNSUPPORTED)),
+            same("key-share-infinity", Hs(USSL_ERR_UNSUPPORTED)),
+            same("key-share-truncated", Hs(USSL_ERR_UNSUPPORTED)),
+        ],
+        RX,
+    );
+}
+
 /// Every scenario the peer knows is in this file's matrix.
 #[test]
 fn matrix_is_complete() {
