@@ -20,14 +20,14 @@ include micropython-port/unix/unix.mk
 include tests/tests.mk
 include boards/esp8266.mk
 
-# Installs what a fresh machine lacks (apt packages, rust-src, cbindgen, pip packages:
+# Installs what a fresh machine lacks (apt packages, gnutls-bin for the gnutls-serv peer, rust-src, cbindgen, pip packages:
 # pyserial for pyboard.py, esptool, cryptography for the hostile TLS peer tests/hostile/).
 deps:
 	@tools_missing=0; \
-	for t in xtensa-lx106-elf-gcc xtensa-lx106-elf-as qemu-system-xtensa openssl; do command -v $$t >/dev/null || tools_missing=1; done; \
+	for t in xtensa-lx106-elf-gcc xtensa-lx106-elf-as qemu-system-xtensa openssl gnutls-serv; do command -v $$t >/dev/null || tools_missing=1; done; \
 	if [ $$tools_missing = 1 ]; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    gcc-xtensa-lx106 binutils-xtensa-lx106 picolibc-xtensa-lx106-elf qemu-system-misc openssl >/dev/null; \
+	    gcc-xtensa-lx106 binutils-xtensa-lx106 picolibc-xtensa-lx106-elf qemu-system-misc openssl gnutls-bin >/dev/null; \
 	fi
 	@rustup component list --toolchain nightly --installed 2>/dev/null | grep -q '^rust-src' || rustup component add rust-src --toolchain nightly
 	@command -v cbindgen >/dev/null || cargo install --locked cbindgen@0.29.4

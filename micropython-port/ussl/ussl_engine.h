@@ -201,6 +201,12 @@ int32_t ussl_platform_entropy(uint8_t *buf, size_t len);
 #define USSL_ERR_CLOCK_NOT_SET (-33)
 
 /*
+ A cipher suite in the config is not built into this engine, or the server chose one we
+ did not offer.
+ */
+#define USSL_ERR_CIPHER_SUITE (-34)
+
+/*
  Alert received from the peer: code = USSL_ERR_ALERT_RECEIVED_BASE - alert description (RFC 8446 section 6).
  */
 #define USSL_ERR_ALERT_RECEIVED_BASE (-100)
@@ -241,6 +247,21 @@ int32_t ussl_platform_entropy(uint8_t *buf, size_t len);
  Smallest transmit record buffer accepted (the ClientHello must fit).
  */
 #define USSL_TX_BUFFER_MIN 512
+
+/*
+ TLS_AES_128_GCM_SHA256 (always built in).
+ */
+#define USSL_SUITE_AES_128_GCM_SHA256 4865
+
+/*
+ TLS_AES_256_GCM_SHA384 (Cargo feature aes256gcm-sha384).
+ */
+#define USSL_SUITE_AES_256_GCM_SHA384 4866
+
+/*
+ TLS_CHACHA20_POLY1305_SHA256 (Cargo feature chacha20poly1305-sha256).
+ */
+#define USSL_SUITE_CHACHA20_POLY1305_SHA256 4867
 
 /*
  flags: do not check the certificates' validity dates (for devices without a clock).
@@ -292,11 +313,41 @@ typedef struct UsslClientConfig {
    */
   uint8_t *peer_cert;
   size_t peer_cert_cap;
+  /*
+   Cipher suites to offer, most preferred first, as IANA code points (USSL_SUITE_*);
+   NULL or 0 entries: every suite built in (ussl_cipher_suites), in that order. A code
+   point not built in (or more than 3 entries) gives USSL_ERR_CIPHER_SUITE; duplicates
+   are offered once.
+   */
+  const uint16_t *suites;
+  size_t suites_len;
 } UsslClientConfig;
 
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/*
+ The cipher suites this engine has, in its default preference order: writes up to `cap`
+ code points to `out` (may be NULL with cap 0) and returns how many there are.
+
+ # Safety
+ `out` is NULL or valid for `cap` writes.
+ */
+size_t ussl_cipher_suites(uint16_t *out, size_t cap);
+
+/*
+ IANA name (NUL-terminated, static) of a suite this engine has, or NULL.
+ */
+const char *ussl_cipher_suite_name(uint16_t code);
+
+/*
+ The suite the server chose (IANA code point), 0 before its ServerHello.
+
+ # Safety
+ `e` from ussl_client_new and not freed (or NULL: 0).
+ */
+uint16_t ussl_cipher_suite(struct UsslEngine *e);
 
 /*
  Bytes of memory ussl_client_new needs for the engine.

@@ -9,11 +9,11 @@ use core::future::{Future, poll_fn};
 use core::pin::pin;
 use core::task::Poll;
 
-use embedded_tls::{MaxFragmentLength, TlsConfig, TlsConnection, TlsContext, TlsError, TlsReader, TlsWriter};
+use embedded_tls::{MaxFragmentLength, Suite, TlsConfig, TlsConnection, TlsContext, TlsError, TlsReader, TlsWriter};
 
 use crate::error::{self, Stage};
 use crate::io::{Io, Phase};
-use crate::provider::{EngineProvider, Suite};
+use crate::provider::{EngineProvider, Suites};
 use crate::verify::{Report, Settings, Verifier};
 use crate::rng;
 use crate::transport::Transport;
@@ -35,6 +35,8 @@ pub struct Params {
     pub seed: rng::Seed,
     /// Asked of the server when the receive buffer cannot hold a full 16 KiB record.
     pub max_fragment: Option<MaxFragmentLength>,
+    /// Cipher suites to offer, most preferred first (empty: every suite built in).
+    pub suites: heapless::Vec<Suite, 3>,
 }
 
 /// The task's future, a named type so that the engine has a size known at compile time.
@@ -46,7 +48,7 @@ pub fn start(io: &'static Io, rx: &'static mut [u8], tx: &'static mut [u8], para
     drive(io, rx, tx, params)
 }
 
-type Conn = TlsConnection<'static, Transport, Suite>;
+type Conn = TlsConnection<'static, Transport, Suites>;
 
 fn fail(io: &Io, e: TlsError, stage: Stage) {
     io.fail(error::from_tls(e, stage, io.eof.get(), io.verify_code.get()));
@@ -83,6 +85,7 @@ pub fn drive(
             if let Some(m) = params.max_fragment {
                 config = config.with_max_fragment_length(m);
             }
+            config = config.with_cipher_suites(&params.suites);
             let report = Report { code: &io.verify_code, peer_cert_len: &io.peer_cert_len };
             let verifier = if params.ca.is_some() || params.peer_cert.is_some() {
                 let settings = Settings {
@@ -96,7 +99,9 @@ pub fn drive(
                 None
             };
             let mut provider = EngineProvider { rng: rng::from_seed(params.seed), verifier };
-            match conn.open(TlsContext::new(&config, &mut provider)).await {
+            let r = conn.open(TlsContext::new(&config, &mut provider)).await;
+            io.suite.set(conn.negotiated_suite().map_or(0, Suite::code_point));
+            match r {
                 Err(e) => Err(error::from_tls(e, Stage::Handshake, io.eof.get(), io.verify_code.get())),
                 // The ECDSA checks the verifier deferred (see verify::pending) run here, on a
                 // shallow stack, before the connection is established.
@@ -146,7 +151,7 @@ pub fn drive(
 
 /// Moves decrypted bytes into `io.plain_out` as room appears. Only ends with an error
 /// (`ConnectionClosed` for the peer's close_notify).
-async fn reader_loop(io: &'static Io, mut reader: TlsReader<'_, Transport, Suite>) -> Result<Infallible, TlsError> {
+async fn reader_loop(io: &'static Io, mut reader: TlsReader<'_, Transport, Suites>) -> Result<Infallible, TlsError> {
     loop {
         wait_until(|| io.plain_out.borrow().free() > 0).await;
         let mut records = reader.read_buffered().await?;
@@ -160,7 +165,7 @@ async fn reader_loop(io: &'static Io, mut reader: TlsReader<'_, Transport, Suite
 
 /// Seals plaintext from `io.plain_in` into records; sends a record on flush requests.
 /// Ends with `Ok` once a close was requested and everything accepted went out.
-async fn writer_loop(io: &'static Io, mut writer: TlsWriter<'_, Transport, Suite>) -> Result<(), TlsError> {
+async fn writer_loop(io: &'static Io, mut writer: TlsWriter<'_, Transport, Suites>) -> Result<(), TlsError> {
     use embedded_io_async::Write;
     let mut chunk = [0u8; 64];
     loop {

@@ -73,6 +73,9 @@ pub const USSL_ERR_CERT_NOT_CA: i32 = -31;
 pub const USSL_ERR_CERT_KEY_USAGE: i32 = -32;
 /// The device clock is not set (earlier than the firmware build); set it or opt out of the time check.
 pub const USSL_ERR_CLOCK_NOT_SET: i32 = -33;
+/// A cipher suite in the config is not built into this engine, or the server chose one we
+/// did not offer.
+pub const USSL_ERR_CIPHER_SUITE: i32 = -34;
 /// Alert received from the peer: code = USSL_ERR_ALERT_RECEIVED_BASE - alert description (RFC 8446 section 6).
 pub const USSL_ERR_ALERT_RECEIVED_BASE: i32 = -100;
 /// Handshake aborted by us with an alert to the peer: code = USSL_ERR_ALERT_SENT_BASE - alert description.
@@ -159,6 +162,7 @@ pub fn message(code: i32) -> &'static CStr {
         USSL_ERR_CERT_NOT_CA => c"certificate verification failed: issuer is not a CA or path length exceeded",
         USSL_ERR_CERT_KEY_USAGE => c"certificate verification failed: key usage does not allow this use",
         USSL_ERR_CLOCK_NOT_SET => c"certificate verification failed: clock not set (set the time, or opt out of the time check)",
+        USSL_ERR_CIPHER_SUITE => c"cipher suite not offered: not built into this engine, or not in the list we sent",
         USSL_ERR_INVALID_RECORD => c"invalid TLS record (peer is not speaking TLS?)",
         USSL_ERR_RECORD_TOO_LARGE => c"TLS record larger than the receive buffer",
         USSL_ERR_DECRYPT => c"TLS record decryption failed (bad_record_mac)",
@@ -208,8 +212,8 @@ pub fn from_tls(e: TlsError, stage: Stage, eof: bool, verify_code: i32) -> i32 {
         TlsError::InsufficientSpace => USSL_ERR_RECORD_TOO_LARGE,
         TlsError::CryptoError => USSL_ERR_DECRYPT,
         TlsError::InvalidSignature => USSL_ERR_BAD_SIGNATURE,
+        TlsError::InvalidCipherSuite => USSL_ERR_CIPHER_SUITE,
         TlsError::Unimplemented
-        | TlsError::InvalidCipherSuite
         | TlsError::InvalidSignatureScheme
         | TlsError::InvalidKeyShare
         | TlsError::InvalidSupportedVersions => USSL_ERR_UNSUPPORTED,

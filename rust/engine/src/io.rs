@@ -151,6 +151,8 @@ pub struct Io {
     /// Length of the leaf certificate copied into the caller's peer-cert buffer (0: none,
     /// USSL_ERR_BUFFER: it did not fit).
     pub peer_cert_len: Cell<i32>,
+    /// The suite the server chose (IANA code point), 0 until its ServerHello.
+    pub suite: Cell<u16>,
     /// Bumped whenever bytes move or the phase changes; the C ABI re-polls while it moves.
     progress: Cell<u32>,
 }
@@ -171,6 +173,7 @@ impl Io {
             decrypted_left: Cell::new(0),
             verify_code: Cell::new(0),
             peer_cert_len: Cell::new(0),
+            suite: Cell::new(0),
             progress: Cell::new(0),
         }
     }

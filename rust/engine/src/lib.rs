@@ -15,6 +15,7 @@ mod io;
 mod pem;
 mod provider;
 mod rng;
+mod suites;
 mod transport;
 mod verify;
 

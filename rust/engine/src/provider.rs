@@ -1,14 +1,15 @@
 //! The embedded-tls crypto provider: our CSPRNG plus, optionally, our certificate verifier
 //! (see `verify`).
 
-use embedded_tls::{Aes128GcmSha256, CryptoProvider, TlsError, TlsVerifier};
+use embedded_tls::{CryptoProvider, Tls13Suites, TlsError, TlsVerifier};
 use rand_core::CryptoRngCore;
 
 use crate::rng::EngineRng;
 use crate::verify::Verifier;
 
-/// The only cipher suite offered.
-pub type Suite = Aes128GcmSha256;
+/// The connection's suite parameter: the suite itself is negotiated at run time from the
+/// list in the config (`embedded_tls::suite`).
+pub type Suites = Tls13Suites;
 
 /// Lives only for the handshake (a local of the connection task around `open`).
 ///
@@ -22,14 +23,14 @@ pub struct EngineProvider<'a> {
 }
 
 impl CryptoProvider for EngineProvider<'_> {
-    type CipherSuite = Suite;
+    type CipherSuite = Suites;
     type Signature = [u8; 64];
 
     fn rng(&mut self) -> impl CryptoRngCore {
         &mut self.rng
     }
 
-    fn verifier(&mut self) -> Result<&mut impl TlsVerifier<Suite>, TlsError> {
+    fn verifier(&mut self) -> Result<&mut impl TlsVerifier<Suites>, TlsError> {
         self.verifier.as_mut().ok_or(TlsError::Unimplemented)
     }
 }

@@ -25,6 +25,10 @@ struct Interactive {
 
 impl Interactive {
     fn start() -> Interactive {
+        Interactive::start_with(&[])
+    }
+
+    fn start_with(extra: &[&str]) -> Interactive {
         let dir = certs();
         let port = free_port();
         let mut child = Command::new("openssl")
@@ -34,6 +38,7 @@ impl Interactive {
             .arg(dir.join("server.pem"))
             .arg("-key")
             .arg(dir.join("server.key"))
+            .args(extra)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -119,7 +124,11 @@ fn read_until(c: &mut Client, want: &[u8]) -> Result<Vec<u8>, i32> {
 }
 
 fn session() -> (Interactive, Client) {
-    let mut srv = Interactive::start();
+    session_with(&[])
+}
+
+fn session_with(extra: &[&str]) -> (Interactive, Client) {
+    let mut srv = Interactive::start_with(extra);
     let mut c = Client::new(connect(srv.port), Opts::default()).unwrap();
     c.handshake().unwrap_or_else(|e| panic!("handshake: {e} {}", msg(e)));
     // Both directions work before any update.
@@ -157,4 +166,26 @@ fn key_update_requested_is_answered_before_our_next_record() {
         srv.expect_received(&ours);
     }
     assert_eq!(c.close(), 0);
+}
+
+#[test]
+fn key_update_with_each_suite() {
+    // "traffic upd" runs on the suite's hash (SHA-384 for AES-256-GCM) and rekeys its AEAD.
+    for suite in ["TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256", "TLS_AES_128_GCM_SHA256"] {
+        let (mut srv, mut c) = session_with(&["-ciphersuites", suite]);
+        for round in 0..2 {
+            srv.key_update(true);
+            let line = format!("{suite}-server-{round}");
+            srv.say(&line);
+            read_until(&mut c, line.as_bytes()).unwrap_or_else(|e| panic!("{suite} round {round}: {e} {}", msg(e)));
+            let ours = format!("{suite}-client-{round}");
+            c.write_all(format!("{ours}\n").as_bytes()).unwrap();
+            srv.expect_received(&ours);
+        }
+        // SAFETY: live engine.
+        let got = unsafe { ussl_engine::ussl_cipher_suite(c.engine()) };
+        let want = match suite { "TLS_AES_256_GCM_SHA384" => 0x1302, "TLS_CHACHA20_POLY1305_SHA256" => 0x1303, _ => 0x1301 };
+        assert_eq!(got, want, "{suite}");
+        assert_eq!(c.close(), 0);
+    }
 }

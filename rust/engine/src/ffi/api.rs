@@ -2,8 +2,8 @@
 
 use core::ffi::c_char;
 
-use cty::{int32_t, int64_t, size_t, uint8_t, uint32_t};
-use embedded_tls::MaxFragmentLength;
+use cty::{int32_t, int64_t, size_t, uint8_t, uint16_t, uint32_t};
+use embedded_tls::{MaxFragmentLength, Suite};
 
 use super::engine::{self, ENGINE_ALIGN, ENGINE_SIZE};
 pub use super::engine::UsslEngine;
@@ -50,6 +50,58 @@ pub struct UsslClientConfig {
     /// touch it afterwards.
     pub peer_cert: *mut uint8_t,
     pub peer_cert_cap: size_t,
+    /// Cipher suites to offer, most preferred first, as IANA code points (USSL_SUITE_*);
+    /// NULL or 0 entries: every suite built in (ussl_cipher_suites), in that order. A code
+    /// point not built in (or more than 3 entries) gives USSL_ERR_CIPHER_SUITE; duplicates
+    /// are offered once.
+    pub suites: *const uint16_t,
+    pub suites_len: size_t,
+}
+
+/// TLS_AES_128_GCM_SHA256 (always built in).
+pub const USSL_SUITE_AES_128_GCM_SHA256: u16 = 0x1301;
+/// TLS_AES_256_GCM_SHA384 (Cargo feature aes256gcm-sha384).
+pub const USSL_SUITE_AES_256_GCM_SHA384: u16 = 0x1302;
+/// TLS_CHACHA20_POLY1305_SHA256 (Cargo feature chacha20poly1305-sha256).
+pub const USSL_SUITE_CHACHA20_POLY1305_SHA256: u16 = 0x1303;
+
+/// The cipher suites this engine has, in its default preference order: writes up to `cap`
+/// code points to `out` (may be NULL with cap 0) and returns how many there are.
+///
+/// # Safety
+/// `out` is NULL or valid for `cap` writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ussl_cipher_suites(out: *mut uint16_t, cap: size_t) -> size_t {
+    let all = Suite::ALL;
+    if !out.is_null() {
+        for (i, s) in all.iter().take(cap).enumerate() {
+            // SAFETY: caller contract: `out` holds `cap` entries, i < cap.
+            unsafe { out.add(i).write(s.code_point()) };
+        }
+    }
+    all.len()
+}
+
+/// IANA name (NUL-terminated, static) of a suite this engine has, or NULL.
+#[unsafe(no_mangle)]
+pub extern "C" fn ussl_cipher_suite_name(code: uint16_t) -> *const c_char {
+    match Suite::from_code_point(code) {
+        Some(s) => crate::suites::name(s).as_ptr(),
+        None => core::ptr::null(),
+    }
+}
+
+/// The suite the server chose (IANA code point), 0 before its ServerHello.
+///
+/// # Safety
+/// `e` from ussl_client_new and not freed (or NULL: 0).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ussl_cipher_suite(e: *mut UsslEngine) -> uint16_t {
+    if e.is_null() {
+        return 0;
+    }
+    // SAFETY: caller contract.
+    unsafe { engine::io(e) }.suite.get()
 }
 
 /// flags: do not check the certificates' validity dates (for devices without a clock).
@@ -116,6 +168,26 @@ unsafe fn bytes<'a>(p: *const u8, len: usize) -> Option<&'a [u8]> {
     }
 }
 
+/// The suites to offer (empty: the engine's default list); None if one is not built in.
+///
+/// # Safety
+/// `p` is NULL or valid for `len` reads.
+unsafe fn suite_list(p: *const u16, len: usize) -> Option<heapless::Vec<Suite, 3>> {
+    let mut list = heapless::Vec::new();
+    if p.is_null() || len == 0 {
+        return Some(list);
+    }
+    // SAFETY: caller contract.
+    let codes = unsafe { core::slice::from_raw_parts(p, len) };
+    for &c in codes {
+        let s = Suite::from_code_point(c)?;
+        if !list.contains(&s) {
+            list.push(s).ok()?;
+        }
+    }
+    Some(list)
+}
+
 /// Creates a TLS client in caller memory and starts the handshake (the ClientHello is
 /// ready in ussl_output on return).
 ///
@@ -178,6 +250,8 @@ pub unsafe extern "C" fn ussl_client_new(
     } else if mode == USSL_CERT_REQUIRED {
         return USSL_ERR_NO_CA;
     }
+    // SAFETY: caller contract on cfg's pointers (read here only, copied into `suites`).
+    let Some(suites) = (unsafe { suite_list(cfg.suites, cfg.suites_len) }) else { return USSL_ERR_CIPHER_SUITE };
     let Some(seed) = rng::seed_from_platform() else { return USSL_ERR_ENTROPY };
     let max_fragment = max_fragment(rx_len);
     // Without fragmentation of our writes by embedded-tls, keep our records within the
@@ -194,7 +268,7 @@ pub unsafe extern "C" fn ussl_client_new(
     } else {
         Some(unsafe { core::slice::from_raw_parts_mut(cfg.peer_cert, cfg.peer_cert_cap) })
     };
-    let params = Params { server_name, ca, now, peer_cert, seed, max_fragment };
+    let params = Params { server_name, ca, now, peer_cert, seed, max_fragment, suites };
     // SAFETY: checked size/alignment above; buffer and lifetime contract from the caller.
     let e = unsafe { engine::place(mem.cast(), rx, rx_len, tx, tx_len, tx_used, params) };
     // SAFETY: `e` was just placed.

@@ -20,7 +20,7 @@ use core::cell::Cell;
 use embedded_tls::{
     CertificateEntryRef, CertificateRef, CertificateVerifyRef, SignatureScheme, TlsCipherSuite, TlsError, TlsVerifier,
 };
-use sha2::Digest;
+use embedded_tls::Transcript;
 
 use crate::error;
 use cert::{HashAlg, PublicKey};

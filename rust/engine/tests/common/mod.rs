@@ -106,6 +106,8 @@ pub struct Opts {
     pub flags: u32,
     /// Size of the buffer for the server's leaf certificate (0: none).
     pub peer_cert_cap: usize,
+    /// Cipher suites to offer (IANA code points; empty: the engine's default list).
+    pub suites: Vec<u16>,
 }
 
 pub fn unix_now() -> i64 {
@@ -114,7 +116,7 @@ pub fn unix_now() -> i64 {
 
 impl Default for Opts {
     fn default() -> Self {
-        Opts { server_name: Some("localhost"), ca: None, verify: USSL_CERT_NONE, rx: 16640, tx: 2048, step: 4096, now: unix_now(), flags: 0, peer_cert_cap: 0 }
+        Opts { server_name: Some("localhost"), ca: None, verify: USSL_CERT_NONE, rx: 16640, tx: 2048, step: 4096, now: unix_now(), flags: 0, peer_cert_cap: 0, suites: Vec::new() }
     }
 }
 
@@ -156,6 +158,8 @@ impl Client {
             flags: o.flags,
             peer_cert: if peer.is_empty() { std::ptr::null_mut() } else { peer.as_mut_ptr() },
             peer_cert_cap: peer.len(),
+            suites: if o.suites.is_empty() { std::ptr::null() } else { o.suites.as_ptr() },
+            suites_len: o.suites.len(),
         };
         let mut e = std::ptr::null_mut();
         // SAFETY: all buffers live in the returned Client until Drop frees the engine.

@@ -47,6 +47,11 @@ where
     pub fn is_opened(&mut self) -> bool {
         *self.opened.get_mut()
     }
+
+    /// ussl: the cipher suite the server chose (None before its ServerHello).
+    pub fn negotiated_suite(&self) -> Option<crate::suite::Suite> {
+        self.key_schedule.suite()
+    }
     /// Create a new TLS connection with the provided context and a async I/O implementation
     ///
     /// NOTE: The record read buffer should be sized to fit an encrypted TLS record. The size of this record

@@ -1,65 +1,32 @@
 use core::marker::PhantomData;
 
 use crate::TlsError;
-use crate::cipher_suites::CipherSuite;
 use crate::extensions::extension_data::signature_algorithms::SignatureScheme;
 use crate::extensions::extension_data::supported_groups::NamedGroup;
 pub use crate::handshake::certificate::{CertificateEntryRef, CertificateRef};
 pub use crate::handshake::certificate_verify::CertificateVerifyRef;
-use aes_gcm::{AeadInPlace, Aes128Gcm, Aes256Gcm, KeyInit};
-use digest::core_api::BlockSizeUser;
-use digest::{Digest, FixedOutput, OutputSizeUser, Reset};
+use crate::suite::{Suite, Transcript, TranscriptHash};
 use ecdsa::elliptic_curve::SecretKey;
-use generic_array::ArrayLength;
 use heapless::Vec;
 use p256::ecdsa::SigningKey;
 use rand_core::CryptoRngCore;
 pub use sha2::{Sha256, Sha384};
-use typenum::{Sum, U10, U12, U16, U32};
 
 pub use crate::extensions::extension_data::max_fragment_length::MaxFragmentLength;
 
 pub const TLS_RECORD_OVERHEAD: usize = 128;
 
-// longest label is 12b -> buf <= 2 + 1 + 6 + longest + 1 + hash_out = hash_out + 22
-type LongestLabel = U12;
-type LabelOverhead = U10;
-type LabelBuffer<CipherSuite> = Sum<
-    <<CipherSuite as TlsCipherSuite>::Hash as OutputSizeUser>::OutputSize,
-    Sum<LongestLabel, LabelOverhead>,
->;
-
-/// Represents a TLS 1.3 cipher suite
+/// ussl: the type parameter of the connection. 0.19.0 had one type per suite (AEAD, key
+/// and hash lengths as associated types); the suite is now chosen at run time (see
+/// `suite`), and this only names the transcript hash type.
 pub trait TlsCipherSuite {
-    const CODE_POINT: u16;
-    type Cipher: KeyInit<KeySize = Self::KeyLen> + AeadInPlace<NonceSize = Self::IvLen>;
-    type KeyLen: ArrayLength<u8>;
-    type IvLen: ArrayLength<u8>;
-
-    type Hash: Digest + Reset + Clone + OutputSizeUser + BlockSizeUser + FixedOutput;
-    type LabelBufferSize: ArrayLength<u8>;
+    type Hash: Transcript + Default;
 }
 
-pub struct Aes128GcmSha256;
-impl TlsCipherSuite for Aes128GcmSha256 {
-    const CODE_POINT: u16 = CipherSuite::TlsAes128GcmSha256 as u16;
-    type Cipher = Aes128Gcm;
-    type KeyLen = U16;
-    type IvLen = U12;
-
-    type Hash = Sha256;
-    type LabelBufferSize = LabelBuffer<Self>;
-}
-
-pub struct Aes256GcmSha384;
-impl TlsCipherSuite for Aes256GcmSha384 {
-    const CODE_POINT: u16 = CipherSuite::TlsAes256GcmSha384 as u16;
-    type Cipher = Aes256Gcm;
-    type KeyLen = U32;
-    type IvLen = U12;
-
-    type Hash = Sha384;
-    type LabelBufferSize = LabelBuffer<Self>;
+/// ussl: every TLS 1.3 suite this build has, negotiated at run time (`TlsConfig::with_cipher_suites`).
+pub struct Tls13Suites;
+impl TlsCipherSuite for Tls13Suites {
+    type Hash = TranscriptHash;
 }
 
 /// A TLS 1.3 verifier.
@@ -124,6 +91,8 @@ pub struct TlsConfig<'a> {
     pub(crate) signature_schemes: Vec<SignatureScheme, 25>,
     pub(crate) named_groups: Vec<NamedGroup, 13>,
     pub(crate) max_fragment_length: Option<MaxFragmentLength>,
+    // ussl: offered in this order (never empty).
+    pub(crate) cipher_suites: Vec<Suite, 3>,
 }
 
 pub trait TlsClock {
@@ -296,7 +265,11 @@ impl<'a> TlsConfig<'a> {
             psk: None,
             server_name: None,
             alpn_protocols: None,
+            cipher_suites: Vec::new(),
         };
+        for s in Suite::ALL {
+            let _ = config.cipher_suites.push(*s); // ALL has at most 3
+        }
 
         if cfg!(feature = "alloc") {
             config = config.enable_rsa_signatures();
@@ -391,6 +364,21 @@ impl<'a> TlsConfig<'a> {
     /// > and 32 bytes of MAC.
     pub fn with_max_fragment_length(mut self, max_fragment_length: MaxFragmentLength) -> Self {
         self.max_fragment_length = Some(max_fragment_length);
+        self
+    }
+
+    /// ussl: the cipher suites to offer, most preferred first. Duplicates are dropped; an
+    /// empty list keeps the previous one (the ClientHello must offer at least one).
+    pub fn with_cipher_suites(mut self, suites: &[Suite]) -> Self {
+        let mut list: Vec<Suite, 3> = Vec::new();
+        for s in suites {
+            if !list.contains(s) {
+                let _ = list.push(*s); // at most 3 distinct suites exist
+            }
+        }
+        if !list.is_empty() {
+            self.cipher_suites = list;
+        }
         self
     }
 

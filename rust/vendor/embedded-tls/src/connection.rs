@@ -10,26 +10,24 @@ use crate::{
     handshake::{certificate::CertificateRef, certificate_request::CertificateRequest},
 };
 use core::fmt::Debug;
-use digest::Digest;
+use crate::suite::Transcript;
 use embedded_io::Error as _;
 use embedded_io_async::{Read as AsyncRead, Write as AsyncWrite};
 
 use crate::application_data::ApplicationData;
 use crate::buffer::CryptoBuffer;
-use digest::generic_array::typenum::Unsigned;
 use ussl_p256verify::ecdh::EphemeralSecret; // ussl: constant-time ECDH
 use signature::SignerMut;
 
 use crate::content_types::ContentType;
 use crate::parse_buffer::ParseBuffer;
-use aes_gcm::aead::{AeadCore, AeadInPlace, KeyInit};
 
 pub(crate) fn decrypt_record<CipherSuite>(
     key_schedule: &mut ReadKeySchedule<CipherSuite>,
-    record: ServerRecord<'_, CipherSuite>,
+    record: ServerRecord<'_>,
     mut cb: impl FnMut(
         &mut ReadKeySchedule<CipherSuite>,
-        ServerRecord<'_, CipherSuite>,
+        ServerRecord<'_>,
     ) -> Result<(), TlsError>,
 ) -> Result<(), TlsError>
 where
@@ -40,13 +38,9 @@ where
         data: mut app_data,
     }) = record
     {
-        let server_key = key_schedule.get_key()?;
-        let nonce = key_schedule.get_nonce()?;
-
-        let crypto = <CipherSuite::Cipher as KeyInit>::new(server_key);
-        crypto
-            .decrypt_in_place(&nonce, header.data(), &mut app_data)
-            .map_err(|_| TlsError::CryptoError)?;
+        // ussl: the AEAD of the suite the server chose.
+        let (suite, server_key, nonce) = key_schedule.record_keys()?;
+        crate::suite::open(suite, server_key, &nonce, header.data(), &mut app_data)?;
 
         let padding = app_data
             .as_slice()
@@ -110,14 +104,9 @@ pub(crate) fn encrypt<CipherSuite>(
 where
     CipherSuite: TlsCipherSuite,
 {
-    let client_key = key_schedule.get_key()?;
-    let nonce = key_schedule.get_nonce()?;
-    // trace!("encrypt key {:02x?}", client_key);
-    // trace!("encrypt nonce {:02x?}", nonce);
-    // trace!("plaintext {} {:02x?}", buf.len(), buf.as_slice(),);
-    //let crypto = Aes128Gcm::new_varkey(&self.key_schedule.get_client_key()).unwrap();
-    let crypto = <CipherSuite::Cipher as KeyInit>::new(client_key);
-    let len = buf.len() + <CipherSuite::Cipher as AeadCore>::TagSize::to_usize();
+    // ussl: the AEAD of the suite the server chose.
+    let (suite, client_key, nonce) = key_schedule.record_keys()?;
+    let len = buf.len() + crate::suite::TAG_LEN;
 
     if len > buf.capacity() {
         return Err(TlsError::InsufficientSpace);
@@ -133,9 +122,7 @@ where
         len_bytes[1],
     ];
 
-    crypto
-        .encrypt_in_place(&nonce, &additional_data, buf)
-        .map_err(|_| TlsError::InvalidApplicationData)
+    crate::suite::seal(suite, client_key, &nonce, &additional_data, buf)
 }
 
 pub struct Handshake<CipherSuite>
@@ -222,7 +209,7 @@ impl<'a> State {
                     .read(transport, key_schedule.read_state())
                     .await?;
 
-                let result = process_server_hello(handshake, key_schedule, record);
+                let result = process_server_hello(handshake, key_schedule, record, config);
 
                 handle_processing_error(result, transport, key_schedule, tx_buf).await
             }
@@ -319,7 +306,8 @@ fn client_hello<'r, Provider>(
 where
     Provider: CryptoProvider,
 {
-    key_schedule.initialize_early_secret(config.psk.as_ref().map(|p| p.0))?;
+    let first = *config.cipher_suites.first().ok_or(TlsError::InvalidCipherSuite)?;
+    key_schedule.initialize_early_secret(config.psk.as_ref().map(|p| p.0), first)?;
     let (write_key_schedule, read_key_schedule) = key_schedule.as_split();
     let client_hello = ClientRecord::client_hello(config, crypto_provider);
     let slice = tx_buf.write_record(&client_hello, write_key_schedule, Some(read_key_schedule))?;
@@ -336,7 +324,8 @@ where
 fn process_server_hello<CipherSuite>(
     handshake: &mut Handshake<CipherSuite>,
     key_schedule: &mut KeySchedule<CipherSuite>,
-    record: ServerRecord<'_, CipherSuite>,
+    record: ServerRecord<'_>,
+    config: &TlsConfig<'_>,
 ) -> Result<State, TlsError>
 where
     CipherSuite: TlsCipherSuite,
@@ -345,9 +334,11 @@ where
         ServerRecord::Handshake(server_handshake) => match server_handshake {
             ServerHandshake::ServerHello(server_hello) => {
                 trace!("********* ServerHello");
-                if server_hello.cipher_suite() != CipherSuite::CODE_POINT {
-                    return Err(TlsError::InvalidCipherSuite);
-                }
+                // ussl: the suite must be one we offered; from here on its hash and AEAD.
+                let suite = crate::suite::Suite::from_code_point(server_hello.cipher_suite())
+                    .filter(|s| config.cipher_suites.contains(s))
+                    .ok_or(TlsError::InvalidCipherSuite)?;
+                key_schedule.select_suite(suite)?;
                 handshake.psk_selected = server_hello.psk_selected();
                 let secret = handshake.secret.take().ok_or(TlsError::InvalidHandshake)?;
                 let shared = server_hello
@@ -369,7 +360,7 @@ fn process_server_verify<Provider>(
     handshake: &mut Handshake<Provider::CipherSuite>,
     key_schedule: &mut KeySchedule<Provider::CipherSuite>,
     crypto_provider: &mut Provider,
-    record: ServerRecord<'_, Provider::CipherSuite>,
+    record: ServerRecord<'_>,
 ) -> Result<State, TlsError>
 where
     Provider: CryptoProvider,

@@ -1,189 +1,86 @@
+// ussl: the key schedule (RFC 8446 section 7.1) for a suite chosen at run time (see
+// `suite`): secrets are byte arrays sized for SHA-384, HKDF is computed per use through
+// `suite::hmac`, and nothing is keyed until the ServerHello names the suite. 0.19.0 kept an
+// HKDF object per secret, typed by a compile-time suite. The `CipherSuite` parameter stays
+// so that the rest of the crate keeps its shape; it only names the transcript type.
+use core::marker::PhantomData;
+
+use crate::config::TlsCipherSuite;
 use crate::handshake::binder::PskBinder;
 use crate::handshake::finished::Finished;
-use crate::{TlsError, config::TlsCipherSuite};
-use digest::OutputSizeUser;
-use digest::generic_array::ArrayLength;
-use hmac::{Mac, SimpleHmac};
-use sha2::Digest;
-use sha2::digest::generic_array::{GenericArray, typenum::Unsigned};
+use crate::suite::{self, HashKind, HashOut, IV_LEN, MAX_HASH_LEN, MAX_KEY_LEN, Suite, Transcript};
+use crate::TlsError;
+use zeroize::Zeroize;
 
-pub type HashOutputSize<CipherSuite> =
-    <<CipherSuite as TlsCipherSuite>::Hash as OutputSizeUser>::OutputSize;
-
-pub type IvArray<CipherSuite> = GenericArray<u8, <CipherSuite as TlsCipherSuite>::IvLen>;
-pub type KeyArray<CipherSuite> = GenericArray<u8, <CipherSuite as TlsCipherSuite>::KeyLen>;
-pub type HashArray<CipherSuite> = GenericArray<u8, HashOutputSize<CipherSuite>>;
-
-type Hkdf<CipherSuite> = hkdf::Hkdf<
-    <CipherSuite as TlsCipherSuite>::Hash,
-    SimpleHmac<<CipherSuite as TlsCipherSuite>::Hash>,
->;
-
-enum Secret<CipherSuite>
-where
-    CipherSuite: TlsCipherSuite,
-{
-    Uninitialized,
-    Initialized(Hkdf<CipherSuite>),
+/// The salt for the next HKDF-Extract ("derived" of the previous stage) and the hash.
+struct SharedState {
+    hash: Option<HashKind>,
+    salt: HashOut,
+    /// The early secret is computed once the hash is known (at once when a PSK fixes it).
+    early_pending: bool,
 }
 
-impl<CipherSuite> Secret<CipherSuite>
-where
-    CipherSuite: TlsCipherSuite,
-{
-    fn replace(&mut self, secret: Hkdf<CipherSuite>) {
-        *self = Self::Initialized(secret);
+impl SharedState {
+    fn kind(&self) -> Result<HashKind, TlsError> {
+        self.hash.ok_or(TlsError::InternalError)
     }
 
-    fn as_ref(&self) -> Result<&Hkdf<CipherSuite>, TlsError> {
-        match self {
-            Secret::Initialized(secret) => Ok(secret),
-            Secret::Uninitialized => Err(TlsError::InternalError),
-        }
-    }
-
-    fn make_expanded_hkdf_label<N: ArrayLength<u8>>(
-        &self,
-        label: &[u8],
-        context_type: ContextType<CipherSuite>,
-    ) -> Result<GenericArray<u8, N>, TlsError> {
-        //info!("make label {:?} {}", label, len);
-        // Max label buffer: hash_output (up to 48 for SHA-384) + 12 (longest label) + 10 (overhead) = 70
-        let mut hkdf_label = heapless::Vec::<u8, 70>::new();
-        hkdf_label
-            .extend_from_slice(&N::to_u16().to_be_bytes())
-            .map_err(|_| TlsError::InternalError)?;
-
-        let label_len = 6 + label.len() as u8;
-        hkdf_label
-            .extend_from_slice(&label_len.to_be_bytes())
-            .map_err(|_| TlsError::InternalError)?;
-        hkdf_label
-            .extend_from_slice(b"tls13 ")
-            .map_err(|_| TlsError::InternalError)?;
-        hkdf_label
-            .extend_from_slice(label)
-            .map_err(|_| TlsError::InternalError)?;
-
-        match context_type {
-            ContextType::None => {
-                hkdf_label.push(0).map_err(|_| TlsError::InternalError)?;
-            }
-            ContextType::Hash(context) => {
-                hkdf_label
-                    .extend_from_slice(&(context.len() as u8).to_be_bytes())
-                    .map_err(|_| TlsError::InternalError)?;
-                hkdf_label
-                    .extend_from_slice(&context)
-                    .map_err(|_| TlsError::InternalError)?;
-            }
-        }
-
-        let mut okm = GenericArray::default();
-        //info!("label {:x?}", label);
-        self.as_ref()?
-            .expand(&hkdf_label, &mut okm)
-            .map_err(|_| TlsError::CryptoError)?;
-        //info!("expand {:x?}", okm);
-        Ok(okm)
+    /// HKDF-Extract(salt, ikm), then the next stage's salt; returns the stage's secret.
+    fn extract(&mut self, ikm: &[u8]) -> Result<HashOut, TlsError> {
+        let kind = self.kind()?;
+        let secret = suite::hmac(kind, &self.salt, &[ikm])?;
+        self.salt = suite::derive_secret(kind, &secret, b"derived", &kind.empty())?;
+        Ok(secret)
     }
 }
 
-pub struct SharedState<CipherSuite>
-where
-    CipherSuite: TlsCipherSuite,
-{
-    secret: HashArray<CipherSuite>,
-    hkdf: Secret<CipherSuite>,
-}
-
-impl<CipherSuite> SharedState<CipherSuite>
-where
-    CipherSuite: TlsCipherSuite,
-{
-    fn new() -> Self {
-        Self {
-            secret: GenericArray::default(),
-            hkdf: Secret::Uninitialized,
-        }
-    }
-
-    fn initialize(&mut self, ikm: &[u8]) {
-        let (secret, hkdf) = Hkdf::<CipherSuite>::extract(Some(self.secret.as_ref()), ikm);
-        self.hkdf.replace(hkdf);
-        self.secret = secret;
-    }
-
-    fn derive_secret(
-        &mut self,
-        label: &[u8],
-        context_type: ContextType<CipherSuite>,
-    ) -> Result<HashArray<CipherSuite>, TlsError> {
-        self.hkdf
-            .make_expanded_hkdf_label::<HashOutputSize<CipherSuite>>(label, context_type)
-    }
-
-    fn derived(&mut self) -> Result<(), TlsError> {
-        self.secret = self.derive_secret(b"derived", ContextType::empty_hash())?;
-        Ok(())
-    }
-}
-
-pub(crate) struct KeyScheduleState<CipherSuite>
-where
-    CipherSuite: TlsCipherSuite,
-{
-    traffic_secret: Secret<CipherSuite>,
+/// One direction's traffic keys.
+pub(crate) struct KeyScheduleState {
+    suite: Option<Suite>,
+    traffic_secret: [u8; MAX_HASH_LEN],
     counter: u64,
-    key: KeyArray<CipherSuite>,
-    iv: IvArray<CipherSuite>,
+    key: [u8; MAX_KEY_LEN],
+    iv: [u8; IV_LEN],
 }
 
-impl<CipherSuite> KeyScheduleState<CipherSuite>
-where
-    CipherSuite: TlsCipherSuite,
-{
+impl Drop for KeyScheduleState {
+    fn drop(&mut self) {
+        self.traffic_secret.zeroize();
+        self.key.zeroize();
+        self.iv.zeroize();
+    }
+}
+
+impl KeyScheduleState {
     fn new() -> Self {
-        Self {
-            traffic_secret: Secret::Uninitialized,
-            counter: 0,
-            key: KeyArray::<CipherSuite>::default(),
-            iv: IvArray::<CipherSuite>::default(),
+        Self { suite: None, traffic_secret: [0; MAX_HASH_LEN], counter: 0, key: [0; MAX_KEY_LEN], iv: [0; IV_LEN] }
+    }
+
+    fn suite(&self) -> Result<Suite, TlsError> {
+        self.suite.ok_or(TlsError::InternalError)
+    }
+
+    fn secret(&self) -> Result<&[u8], TlsError> {
+        Ok(&self.traffic_secret[..self.suite()?.hash().len()])
+    }
+
+    /// The AEAD, its key and the nonce for the next record.
+    pub(crate) fn record_keys(&self) -> Result<(Suite, &[u8], [u8; IV_LEN]), TlsError> {
+        let suite = self.suite()?;
+        let mut nonce = self.iv;
+        for (n, c) in nonce[IV_LEN - 8..].iter_mut().zip(self.counter.to_be_bytes()) {
+            *n ^= c;
         }
+        Ok((suite, &self.key[..suite.key_len()], nonce))
     }
 
-    #[inline]
-    pub fn get_key(&self) -> Result<&KeyArray<CipherSuite>, TlsError> {
-        Ok(&self.key)
-    }
-
-    #[inline]
-    pub fn get_iv(&self) -> Result<&IvArray<CipherSuite>, TlsError> {
-        Ok(&self.iv)
-    }
-
-    pub fn get_nonce(&self) -> Result<IvArray<CipherSuite>, TlsError> {
-        let iv = self.get_iv()?;
-        Ok(KeySchedule::<CipherSuite>::get_nonce(self.counter, iv))
-    }
-
-    fn calculate_traffic_secret(
-        &mut self,
-        label: &[u8],
-        shared: &mut SharedState<CipherSuite>,
-        transcript_hash: &CipherSuite::Hash,
-    ) -> Result<(), TlsError> {
-        let secret = shared.derive_secret(label, ContextType::transcript_hash(transcript_hash))?;
-        let traffic_secret =
-            Hkdf::<CipherSuite>::from_prk(&secret).map_err(|_| TlsError::InternalError)?;
-
-        self.traffic_secret.replace(traffic_secret);
-        self.key = self
-            .traffic_secret
-            .make_expanded_hkdf_label(b"key", ContextType::None)?;
-        self.iv = self
-            .traffic_secret
-            .make_expanded_hkdf_label(b"iv", ContextType::None)?;
+    /// Installs a traffic secret and derives its key and IV.
+    fn set_secret(&mut self, secret: &[u8]) -> Result<(), TlsError> {
+        let suite = self.suite()?;
+        let kind = suite.hash();
+        self.traffic_secret[..kind.len()].copy_from_slice(secret);
+        suite::expand_label(kind, secret, b"key", &[], &mut self.key[..suite.key_len()])?;
+        suite::expand_label(kind, secret, b"iv", &[], &mut self.iv)?;
         self.counter = 0;
         Ok(())
     }
@@ -195,48 +92,16 @@ where
     // ussl: KeyUpdate (RFC 8446 section 7.2): the next generation of this direction's
     // traffic secret, then fresh key, IV and sequence number.
     fn update_traffic_secret(&mut self) -> Result<(), TlsError> {
-        let next = self
-            .traffic_secret
-            .make_expanded_hkdf_label::<HashOutputSize<CipherSuite>>(
-                b"traffic upd",
-                ContextType::None,
-            )?;
-        let traffic_secret =
-            Hkdf::<CipherSuite>::from_prk(&next).map_err(|_| TlsError::InternalError)?;
-        self.traffic_secret.replace(traffic_secret);
-        self.key = self
-            .traffic_secret
-            .make_expanded_hkdf_label(b"key", ContextType::None)?;
-        self.iv = self
-            .traffic_secret
-            .make_expanded_hkdf_label(b"iv", ContextType::None)?;
-        self.counter = 0;
-        Ok(())
-    }
-}
-
-enum ContextType<CipherSuite>
-where
-    CipherSuite: TlsCipherSuite,
-{
-    None,
-    Hash(HashArray<CipherSuite>),
-}
-
-impl<CipherSuite> ContextType<CipherSuite>
-where
-    CipherSuite: TlsCipherSuite,
-{
-    fn transcript_hash(hash: &CipherSuite::Hash) -> Self {
-        Self::Hash(hash.clone().finalize())
+        let kind = self.suite()?.hash();
+        let next = suite::derive_secret(kind, self.secret()?, b"traffic upd", &[])?;
+        self.set_secret(&next)
     }
 
-    fn empty_hash() -> Self {
-        Self::Hash(
-            <CipherSuite::Hash as Digest>::new()
-                .chain_update([])
-                .finalize(),
-        )
+    /// HMAC(finished_key, transcript hash), finished_key from this direction's secret.
+    fn finished_mac(&self, transcript: &[u8]) -> Result<HashOut, TlsError> {
+        let kind = self.suite()?.hash();
+        let key = suite::derive_secret(kind, self.secret()?, b"finished", &[])?;
+        suite::hmac(kind, &key, &[transcript])
     }
 }
 
@@ -244,7 +109,7 @@ pub struct KeySchedule<CipherSuite>
 where
     CipherSuite: TlsCipherSuite,
 {
-    shared: SharedState<CipherSuite>,
+    shared: SharedState,
     client_state: WriteKeySchedule<CipherSuite>,
     server_state: ReadKeySchedule<CipherSuite>,
 }
@@ -255,14 +120,15 @@ where
 {
     pub fn new() -> Self {
         Self {
-            shared: SharedState::new(),
+            shared: SharedState { hash: None, salt: HashOut::zero(0), early_pending: false },
             client_state: WriteKeySchedule {
                 state: KeyScheduleState::new(),
-                binder_key: Secret::Uninitialized,
+                binder_key: HashOut::zero(0),
+                _suite: PhantomData,
             },
             server_state: ReadKeySchedule {
                 state: KeyScheduleState::new(),
-                transcript_hash: <CipherSuite::Hash as Digest>::new(),
+                transcript_hash: CipherSuite::Hash::default(),
             },
         }
     }
@@ -292,121 +158,83 @@ where
         &mut self.server_state
     }
 
-    pub fn create_client_finished(
-        &self,
-    ) -> Result<Finished<HashOutputSize<CipherSuite>>, TlsError> {
-        let key = self
-            .client_state
-            .state
-            .traffic_secret
-            .make_expanded_hkdf_label::<HashOutputSize<CipherSuite>>(
-                b"finished",
-                ContextType::None,
-            )?;
+    /// The suite the server chose (None before the ServerHello).
+    pub fn suite(&self) -> Option<Suite> {
+        self.server_state.state.suite
+    }
 
-        let mut hmac = SimpleHmac::<CipherSuite::Hash>::new_from_slice(&key)
-            .map_err(|_| TlsError::CryptoError)?;
-        Mac::update(
-            &mut hmac,
-            &self.server_state.transcript_hash.clone().finalize(),
-        );
-        let verify = hmac.finalize().into_bytes();
-
+    pub fn create_client_finished(&self) -> Result<Finished, TlsError> {
+        let transcript = self.server_state.transcript_hash.clone().finalize();
+        let verify = self.client_state.state.finished_mac(&transcript)?;
         Ok(Finished { verify, hash: None })
     }
 
-    fn get_nonce(counter: u64, iv: &IvArray<CipherSuite>) -> IvArray<CipherSuite> {
-        //info!("counter = {} {:x?}", counter, &counter.to_be_bytes(),);
-        let counter = Self::pad::<CipherSuite::IvLen>(&counter.to_be_bytes());
-
-        //info!("counter = {:x?}", counter);
-        // info!("iv = {:x?}", iv);
-
-        let mut nonce = GenericArray::default();
-
-        for (index, (l, r)) in iv[0..CipherSuite::IvLen::to_usize()]
-            .iter()
-            .zip(counter.iter())
-            .enumerate()
-        {
-            nonce[index] = l ^ r;
+    /// The early secret (RFC 8446 section 7.1). With a PSK the hash must be known now (the
+    /// binders need it): the one of the first suite offered, which the server must then
+    /// choose a suite of. Without one it waits for the ServerHello.
+    pub fn initialize_early_secret(&mut self, psk: Option<&[u8]>, first_offered: Suite) -> Result<(), TlsError> {
+        match psk {
+            None => {
+                self.shared.early_pending = true;
+                Ok(())
+            }
+            Some(psk) => {
+                let kind = first_offered.hash();
+                self.shared.hash = Some(kind);
+                self.server_state.transcript_hash.select(kind)?;
+                self.early_secret(psk)
+            }
         }
-
-        //debug!("nonce {:x?}", nonce);
-
-        nonce
     }
 
-    fn pad<N: ArrayLength<u8>>(input: &[u8]) -> GenericArray<u8, N> {
-        // info!("padding input = {:x?}", input);
-        let mut padded = GenericArray::default();
-        for (index, byte) in input.iter().rev().enumerate() {
-            /*info!(
-                "{} pad {}={:x?}",
-                index,
-                ((N::to_usize() - index) - 1),
-                *byte
-            );*/
-            padded[(N::to_usize() - index) - 1] = *byte;
+    fn early_secret(&mut self, ikm: &[u8]) -> Result<(), TlsError> {
+        let kind = self.shared.kind()?;
+        self.shared.salt = HashOut::zero(kind.len());
+        let early = self.shared.extract(ikm)?;
+        self.client_state.binder_key = suite::derive_secret(kind, &early, b"ext binder", &kind.empty())?;
+        Ok(())
+    }
+
+    /// The ServerHello named `suite` (one we offered): keep its hash, key both directions
+    /// with its AEAD from now on.
+    pub(crate) fn select_suite(&mut self, suite: Suite) -> Result<(), TlsError> {
+        let kind = suite.hash();
+        if self.shared.hash.is_some_and(|k| k != kind) {
+            return Err(TlsError::InvalidCipherSuite);
         }
-        padded
-    }
-
-    fn zero() -> HashArray<CipherSuite> {
-        GenericArray::default()
-    }
-
-    // Initializes the early secrets with a callback for any PSK binders
-    pub fn initialize_early_secret(&mut self, psk: Option<&[u8]>) -> Result<(), TlsError> {
-        self.shared.initialize(
-            #[allow(clippy::or_fun_call)]
-            psk.unwrap_or(Self::zero().as_slice()),
-        );
-
-        let binder_key = self
-            .shared
-            .derive_secret(b"ext binder", ContextType::empty_hash())?;
-        self.client_state.binder_key.replace(
-            Hkdf::<CipherSuite>::from_prk(&binder_key).map_err(|_| TlsError::InternalError)?,
-        );
-        self.shared.derived()
+        self.shared.hash = Some(kind);
+        self.server_state.transcript_hash.select(kind)?;
+        self.client_state.state.suite = Some(suite);
+        self.server_state.state.suite = Some(suite);
+        if core::mem::take(&mut self.shared.early_pending) {
+            self.early_secret(&HashOut::zero(kind.len()))?;
+        }
+        Ok(())
     }
 
     pub fn initialize_handshake_secret(&mut self, ikm: &[u8]) -> Result<(), TlsError> {
-        self.shared.initialize(ikm);
-
-        self.calculate_traffic_secrets(b"c hs traffic", b"s hs traffic")?;
-        self.shared.derived()
+        let secret = self.shared.extract(ikm)?;
+        self.calculate_traffic_secrets(&secret, b"c hs traffic", b"s hs traffic")
     }
 
     pub fn initialize_master_secret(&mut self) -> Result<(), TlsError> {
-        self.shared.initialize(Self::zero().as_slice());
-
-        //let context = self.transcript_hash.as_ref().unwrap().clone().finalize();
-        //info!("Derive keys, hash: {:x?}", context);
-
-        self.calculate_traffic_secrets(b"c ap traffic", b"s ap traffic")?;
-        self.shared.derived()
+        let zero = HashOut::zero(self.shared.kind()?.len());
+        let secret = self.shared.extract(&zero)?;
+        self.calculate_traffic_secrets(&secret, b"c ap traffic", b"s ap traffic")
     }
 
     fn calculate_traffic_secrets(
         &mut self,
+        secret: &[u8],
         client_label: &[u8],
         server_label: &[u8],
     ) -> Result<(), TlsError> {
-        self.client_state.state.calculate_traffic_secret(
-            client_label,
-            &mut self.shared,
-            &self.server_state.transcript_hash,
-        )?;
-
-        self.server_state.state.calculate_traffic_secret(
-            server_label,
-            &mut self.shared,
-            &self.server_state.transcript_hash,
-        )?;
-
-        Ok(())
+        let kind = self.shared.kind()?;
+        let transcript = self.server_state.transcript_hash.clone().finalize();
+        let c = suite::derive_secret(kind, secret, client_label, &transcript)?;
+        self.client_state.state.set_secret(&c)?;
+        let s = suite::derive_secret(kind, secret, server_label, &transcript)?;
+        self.server_state.state.set_secret(&s)
     }
 }
 
@@ -423,9 +251,11 @@ pub struct WriteKeySchedule<CipherSuite>
 where
     CipherSuite: TlsCipherSuite,
 {
-    state: KeyScheduleState<CipherSuite>,
-    binder_key: Secret<CipherSuite>,
+    state: KeyScheduleState,
+    binder_key: HashOut,
+    _suite: PhantomData<CipherSuite>,
 }
+
 impl<CipherSuite> WriteKeySchedule<CipherSuite>
 where
     CipherSuite: TlsCipherSuite,
@@ -434,12 +264,9 @@ where
         self.state.increment_counter();
     }
 
-    pub(crate) fn get_key(&self) -> Result<&KeyArray<CipherSuite>, TlsError> {
-        self.state.get_key()
-    }
-
-    pub(crate) fn get_nonce(&self) -> Result<IvArray<CipherSuite>, TlsError> {
-        self.state.get_nonce()
+    /// AEAD, key and nonce for the next record sent.
+    pub(crate) fn record_keys(&self) -> Result<(Suite, &[u8], [u8; IV_LEN]), TlsError> {
+        self.state.record_keys()
     }
 
     // ussl: KeyUpdate, sending side.
@@ -447,21 +274,15 @@ where
         self.state.update_traffic_secret()
     }
 
-    pub fn create_psk_binder(
-        &self,
-        transcript_hash: &CipherSuite::Hash,
-    ) -> Result<PskBinder<HashOutputSize<CipherSuite>>, TlsError> {
-        let key = self
-            .binder_key
-            .make_expanded_hkdf_label::<HashOutputSize<CipherSuite>>(
-                b"finished",
-                ContextType::None,
-            )?;
-
-        let mut hmac = SimpleHmac::<CipherSuite::Hash>::new_from_slice(&key)
-            .map_err(|_| TlsError::CryptoError)?;
-        Mac::update(&mut hmac, &transcript_hash.clone().finalize());
-        let verify = hmac.finalize().into_bytes();
+    pub fn create_psk_binder(&self, transcript_hash: &CipherSuite::Hash) -> Result<PskBinder, TlsError> {
+        let kind = match self.binder_key.len() {
+            32 => HashKind::Sha256,
+            #[cfg(feature = "aes256gcm-sha384")]
+            48 => HashKind::Sha384,
+            _ => return Err(TlsError::InternalError),
+        };
+        let key = suite::derive_secret(kind, &self.binder_key, b"finished", &[])?;
+        let verify = suite::hmac(kind, &key, &[&transcript_hash.clone().finalize()])?;
         Ok(PskBinder { verify })
     }
 }
@@ -470,7 +291,7 @@ pub struct ReadKeySchedule<CipherSuite>
 where
     CipherSuite: TlsCipherSuite,
 {
-    state: KeyScheduleState<CipherSuite>,
+    state: KeyScheduleState,
     transcript_hash: CipherSuite::Hash,
 }
 
@@ -486,12 +307,9 @@ where
         &mut self.transcript_hash
     }
 
-    pub(crate) fn get_key(&self) -> Result<&KeyArray<CipherSuite>, TlsError> {
-        self.state.get_key()
-    }
-
-    pub(crate) fn get_nonce(&self) -> Result<IvArray<CipherSuite>, TlsError> {
-        self.state.get_nonce()
+    /// AEAD, key and nonce for the next record received.
+    pub(crate) fn record_keys(&self) -> Result<(Suite, &[u8], [u8; IV_LEN]), TlsError> {
+        self.state.record_keys()
     }
 
     // ussl: KeyUpdate, receiving side.
@@ -499,33 +317,13 @@ where
         self.state.update_traffic_secret()
     }
 
-    pub fn verify_server_finished(
-        &self,
-        finished: &Finished<HashOutputSize<CipherSuite>>,
-    ) -> Result<bool, TlsError> {
-        //info!("verify server finished: {:x?}", finished.verify);
-        //self.client_traffic_secret.as_ref().unwrap().expand()
-        //info!("size ===> {}", D::OutputSize::to_u16());
-        let key = self
-            .state
-            .traffic_secret
-            .make_expanded_hkdf_label::<HashOutputSize<CipherSuite>>(
-                b"finished",
-                ContextType::None,
-            )?;
-        // info!("hmac sign key {:x?}", key);
-        let mut hmac = SimpleHmac::<CipherSuite::Hash>::new_from_slice(&key)
-            .map_err(|_| TlsError::InternalError)?;
-        Mac::update(
-            &mut hmac,
-            finished.hash.as_ref().ok_or_else(|| {
-                warn!("No hash in Finished");
-                TlsError::InternalError
-            })?,
-        );
-        //let code = hmac.clone().finalize().into_bytes();
-        Ok(hmac.verify(&finished.verify).is_ok())
-        //info!("verified {:?}", verified);
-        //unimplemented!()
+    pub fn verify_server_finished(&self, finished: &Finished) -> Result<bool, TlsError> {
+        let hash = finished.hash.as_ref().ok_or_else(|| {
+            warn!("No hash in Finished");
+            TlsError::InternalError
+        })?;
+        let kind = self.state.suite()?.hash();
+        let key = suite::derive_secret(kind, self.state.secret()?, b"finished", &[])?;
+        suite::hmac_verify(kind, &key, hash, &finished.verify)
     }
 }

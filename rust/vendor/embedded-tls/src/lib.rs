@@ -38,7 +38,7 @@ async fn main() {
     // otherwise, use embedded_tls::webpki::CertVerifier, which only works on std for now.
     tls.open(TlsContext::new(
         &config,
-        UnsecureProvider::new::<Aes128GcmSha256>(OsRng),
+        UnsecureProvider::new::<Tls13Suites>(OsRng),
     ))
     .await
     .expect("error establishing TLS connection");
@@ -71,9 +71,12 @@ mod parse_buffer;
 pub mod read_buffer;
 mod record;
 mod record_reader;
+// ussl: cipher suites chosen at run time.
+pub mod suite;
 mod write_buffer;
 
 pub use config::UnsecureProvider;
+pub use suite::{HashOut, Suite, Transcript, TranscriptHash};
 pub use extensions::extension_data::signature_algorithms::SignatureScheme;
 pub use handshake::certificate_verify::CertificateVerify;
 pub use rand_core::{CryptoRng, CryptoRngCore};

@@ -2,6 +2,7 @@ use crate::TlsError;
 use crate::application_data::ApplicationData;
 use crate::change_cipher_spec::ChangeCipherSpec;
 use crate::config::{TlsCipherSuite, TlsConfig};
+use crate::suite::Transcript;
 use crate::content_types::ContentType;
 use crate::handshake::client_hello::ClientHello;
 use crate::handshake::{ClientHandshake, ServerHandshake};
@@ -143,8 +144,8 @@ where
 #[derive(Debug)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[allow(clippy::large_enum_variant)]
-pub enum ServerRecord<'a, CipherSuite: TlsCipherSuite> {
-    Handshake(ServerHandshake<'a, CipherSuite>),
+pub enum ServerRecord<'a> {
+    Handshake(ServerHandshake<'a>),
     ChangeCipherSpec(ChangeCipherSpec),
     Alert(Alert),
     ApplicationData(ApplicationData<'a>),
@@ -189,7 +190,7 @@ impl RecordHeader {
     }
 }
 
-impl<'a, CipherSuite: TlsCipherSuite> ServerRecord<'a, CipherSuite> {
+impl<'a> ServerRecord<'a> {
     pub fn content_type(&self) -> ContentType {
         match self {
             ServerRecord::Handshake(_) => ContentType::Handshake,
@@ -202,8 +203,8 @@ impl<'a, CipherSuite: TlsCipherSuite> ServerRecord<'a, CipherSuite> {
     pub fn decode(
         header: RecordHeader,
         data: &'a mut [u8],
-        digest: &mut CipherSuite::Hash,
-    ) -> Result<ServerRecord<'a, CipherSuite>, TlsError> {
+        digest: &mut impl Transcript,
+    ) -> Result<ServerRecord<'a>, TlsError> {
         assert_eq!(header.content_length(), data.len());
         match header.content_type() {
             ContentType::Invalid => Err(TlsError::Unimplemented),

@@ -5,6 +5,7 @@ use embedded_io_async::Read as AsyncRead;
 use crate::{
     TlsError,
     config::TlsCipherSuite,
+    suite::Transcript,
     record::{RecordHeader, ServerRecord},
 };
 
@@ -48,7 +49,7 @@ impl<'a> RecordReader<'a> {
         &'m mut self,
         transport: &mut impl AsyncRead,
         key_schedule: &mut ReadKeySchedule<CipherSuite>,
-    ) -> Result<ServerRecord<'m, CipherSuite>, TlsError> {
+    ) -> Result<ServerRecord<'m>, TlsError> {
         read(
             self.buf,
             &mut self.decoded,
@@ -66,7 +67,7 @@ impl RecordReaderBorrowMut<'_> {
         &'m mut self,
         transport: &mut impl AsyncRead,
         key_schedule: &mut ReadKeySchedule<CipherSuite>,
-    ) -> Result<ServerRecord<'m, CipherSuite>, TlsError> {
+    ) -> Result<ServerRecord<'m>, TlsError> {
         read(
             self.buf,
             self.decoded,
@@ -85,7 +86,7 @@ pub async fn read<'m, CipherSuite: TlsCipherSuite>(
     pending: &mut usize,
     transport: &mut impl AsyncRead,
     key_schedule: &mut ReadKeySchedule<CipherSuite>,
-) -> Result<ServerRecord<'m, CipherSuite>, TlsError> {
+) -> Result<ServerRecord<'m>, TlsError> {
     let header: RecordHeader = next_record_header(transport).await?;
 
     advance(buf, decoded, pending, transport, header.content_length()).await?;
@@ -140,13 +141,13 @@ async fn advance(
 }
 
 
-fn consume<'m, CipherSuite: TlsCipherSuite>(
+fn consume<'m>(
     buf: &'m mut [u8],
     decoded: &mut usize,
     pending: &mut usize,
     header: RecordHeader,
-    digest: &mut CipherSuite::Hash,
-) -> Result<ServerRecord<'m, CipherSuite>, TlsError> {
+    digest: &mut impl Transcript,
+) -> Result<ServerRecord<'m>, TlsError> {
     let content_len = header.content_length();
 
     let slice = &mut buf[*decoded..][..content_len];

@@ -2,7 +2,7 @@ use core::ops::Range;
 
 use crate::{
     TlsError, alert::AlertDescription, common::decrypted_buffer_info::DecryptedBufferInfo,
-    config::TlsCipherSuite, handshake::ServerHandshake, handshake::key_update::KeyUpdate,
+    handshake::ServerHandshake, handshake::key_update::KeyUpdate,
     record::ServerRecord,
 };
 
@@ -15,9 +15,9 @@ pub struct DecryptedReadHandler<'a> {
 }
 
 impl DecryptedReadHandler<'_> {
-    pub fn handle<CipherSuite: TlsCipherSuite>(
+    pub fn handle(
         &mut self,
-        record: ServerRecord<'_, CipherSuite>,
+        record: ServerRecord<'_>,
     ) -> Result<(), TlsError> {
         // ussl: a KeyUpdate must be the last message of its record (RFC 8446 section 5.1).
         if self.key_update.is_some() {

@@ -1,39 +1,31 @@
 use crate::TlsError;
 use crate::buffer::CryptoBuffer;
+use crate::suite::HashOut;
 use core::fmt::{Debug, Formatter};
-//use digest::generic_array::{ArrayLength, GenericArray};
-use generic_array::{ArrayLength, GenericArray};
-// use heapless::Vec;
 
-pub struct PskBinder<N: ArrayLength<u8>> {
-    pub verify: GenericArray<u8, N>,
+// ussl: sized at run time (the PSK's hash length).
+pub struct PskBinder {
+    pub verify: HashOut,
 }
 
 #[cfg(feature = "defmt")]
-impl<N: ArrayLength<u8>> defmt::Format for PskBinder<N> {
+impl defmt::Format for PskBinder {
     fn format(&self, f: defmt::Formatter<'_>) {
         defmt::write!(f, "verify length:{}", &self.verify.len());
     }
 }
 
-impl<N: ArrayLength<u8>> Debug for PskBinder<N> {
+impl Debug for PskBinder {
     fn fmt(&self, f: &mut Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("PskBinder").finish()
     }
 }
 
-impl<N: ArrayLength<u8>> PskBinder<N> {
+impl PskBinder {
     pub(crate) fn encode(&self, buf: &mut CryptoBuffer<'_>) -> Result<(), TlsError> {
-        let len = self.verify.len() as u8;
-        //buf.extend_from_slice(&[len[1], len[2], len[3]]);
-        buf.push(len).map_err(|_| TlsError::EncodeError)?;
-        buf.extend_from_slice(&self.verify[..self.verify.len()])
+        buf.push(self.verify.len() as u8).map_err(|_| TlsError::EncodeError)?;
+        buf.extend_from_slice(&self.verify)
             .map_err(|_| TlsError::EncodeError)?;
         Ok(())
-    }
-
-    #[allow(dead_code)]
-    pub fn len() -> usize {
-        N::to_usize()
     }
 }

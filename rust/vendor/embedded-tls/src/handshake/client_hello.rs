@@ -1,11 +1,9 @@
 use core::marker::PhantomData;
 
-use digest::{Digest, OutputSizeUser};
 use heapless::Vec;
 use p256::elliptic_curve::rand_core::RngCore;
 // ussl: constant-time ECDH on the lx106-shaped field instead of p256::ecdh.
 use ussl_p256verify::ecdh::EphemeralKey;
-use typenum::Unsigned;
 
 use crate::TlsError;
 use crate::config::{TlsCipherSuite, TlsConfig};
@@ -21,7 +19,8 @@ use crate::extensions::extension_data::supported_groups::{NamedGroup, SupportedG
 use crate::extensions::extension_data::supported_versions::{SupportedVersionsClientHello, TLS13};
 use crate::extensions::messages::ClientHelloExtension;
 use crate::handshake::{LEGACY_VERSION, Random};
-use crate::key_schedule::{HashOutputSize, WriteKeySchedule};
+use crate::key_schedule::WriteKeySchedule;
+use crate::suite::Transcript;
 use crate::{CryptoProvider, buffer::CryptoBuffer};
 
 pub struct ClientHello<'config, CipherSuite>
@@ -64,14 +63,13 @@ where
         // session id (empty)
         buf.push(0).map_err(|_| TlsError::EncodeError)?;
 
-        // cipher suites (2+)
-        //buf.extend_from_slice(&((self.config.cipher_suites.len() * 2) as u16).to_be_bytes());
-        //for c in self.config.cipher_suites.iter() {
-        //buf.extend_from_slice(&(*c as u16).to_be_bytes());
-        //}
-        buf.push_u16(2).map_err(|_| TlsError::EncodeError)?;
-        buf.push_u16(CipherSuite::CODE_POINT)
+        // ussl: cipher suites (2+), every one configured, most preferred first.
+        buf.push_u16((self.config.cipher_suites.len() * 2) as u16)
             .map_err(|_| TlsError::EncodeError)?;
+        for s in &self.config.cipher_suites {
+            buf.push_u16(s.code_point())
+                .map_err(|_| TlsError::EncodeError)?;
+        }
 
         // compression methods, 1 byte of 0
         buf.push(1).map_err(|_| TlsError::EncodeError)?;
@@ -136,7 +134,9 @@ where
             if let Some((_, identities)) = &self.config.psk {
                 ClientHelloExtension::PreSharedKey(PreSharedKeyClientHello {
                     identities: identities.clone(),
-                    hash_size: <CipherSuite::Hash as OutputSizeUser>::output_size(),
+                    // ussl: a PSK uses the hash of the first suite offered (see
+                    // KeySchedule::initialize_early_secret).
+                    hash_size: self.psk_hash_len(),
                 })
                 .encode(buf)?;
             }
@@ -145,6 +145,10 @@ where
         })?;
 
         Ok(())
+    }
+
+    fn psk_hash_len(&self) -> usize {
+        self.config.cipher_suites.first().map_or(32, |s| s.hash().len())
     }
 
     pub fn finalize(
@@ -162,7 +166,7 @@ where
         // This causes a few issues since lengths must be correctly inside the payload,
         // but won't actually be added to the record buffer until the end.
         if let Some((_, identities)) = &self.config.psk {
-            let binders_len = identities.len() * (1 + HashOutputSize::<CipherSuite>::to_usize());
+            let binders_len = identities.len() * (1 + self.psk_hash_len());
 
             let binders_pos = enc_buf.len() - binders_len;
 

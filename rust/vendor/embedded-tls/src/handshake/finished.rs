@@ -1,51 +1,42 @@
 use crate::TlsError;
 use crate::buffer::CryptoBuffer;
 use crate::parse_buffer::ParseBuffer;
+use crate::suite::{HashOut, MAX_HASH_LEN};
 use core::fmt::{Debug, Formatter};
-//use digest::generic_array::{ArrayLength, GenericArray};
-use generic_array::{ArrayLength, GenericArray};
-// use heapless::Vec;
 
-pub struct Finished<N: ArrayLength<u8>> {
-    pub verify: GenericArray<u8, N>,
-    pub hash: Option<GenericArray<u8, N>>,
+// ussl: sized at run time (the suite's hash length) instead of by a type parameter.
+pub struct Finished {
+    pub verify: HashOut,
+    pub hash: Option<HashOut>,
 }
 
 #[cfg(feature = "defmt")]
-impl<N: ArrayLength<u8>> defmt::Format for Finished<N> {
+impl defmt::Format for Finished {
     fn format(&self, f: defmt::Formatter<'_>) {
         defmt::write!(f, "verify length:{}", &self.verify.len());
     }
 }
 
-impl<N: ArrayLength<u8>> Debug for Finished<N> {
+impl Debug for Finished {
     fn fmt(&self, f: &mut Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Finished")
-            .field("verify", &self.hash)
-            .finish()
+        f.debug_struct("Finished").finish()
     }
 }
 
-impl<N: ArrayLength<u8>> Finished<N> {
-    pub fn parse(buf: &mut ParseBuffer, _len: u32) -> Result<Self, TlsError> {
-        // info!("finished len: {}", len);
-        let mut verify = GenericArray::default();
-        buf.fill(&mut verify)?;
-        //let hash = GenericArray::from_slice()
-        //let hash: Result<Vec<u8, _>, ()> = buf
-        //.slice(len as usize)
-        //.map_err(|_| TlsError::InvalidHandshake)?
-        //.into();
-        // info!("hash {:?}", verify);
-        //let hash = hash.map_err(|_| TlsError::InvalidHandshake)?;
-        // info!("hash ng {:?}", verify);
-        Ok(Self { verify, hash: None })
+impl Finished {
+    /// The whole message body is verify_data; a length other than the suite's hash length
+    /// fails the MAC check later, one longer than any hash fails here.
+    pub fn parse(buf: &mut ParseBuffer, len: u32) -> Result<Self, TlsError> {
+        let len = len as usize;
+        if len > MAX_HASH_LEN {
+            return Err(TlsError::InvalidHandshake);
+        }
+        let data = buf.slice(len).map_err(|_| TlsError::InvalidHandshake)?;
+        Ok(Self { verify: HashOut::from_slice(data.as_slice()), hash: None })
     }
 
     pub(crate) fn encode(&self, buf: &mut CryptoBuffer<'_>) -> Result<(), TlsError> {
-        //let len = self.verify.len().to_be_bytes();
-        //buf.extend_from_slice(&[len[1], len[2], len[3]]);
-        buf.extend_from_slice(&self.verify[..self.verify.len()])
+        buf.extend_from_slice(&self.verify)
             .map_err(|_| TlsError::EncodeError)?;
         Ok(())
     }

@@ -9,11 +9,10 @@ use crate::handshake::encrypted_extensions::EncryptedExtensions;
 use crate::handshake::finished::Finished;
 use crate::handshake::new_session_ticket::NewSessionTicket;
 use crate::handshake::server_hello::ServerHello;
-use crate::key_schedule::HashOutputSize;
 use crate::parse_buffer::{ParseBuffer, ParseError};
 use crate::{buffer::CryptoBuffer, key_schedule::WriteKeySchedule};
 use core::fmt::{Debug, Formatter};
-use sha2::Digest;
+use crate::suite::Transcript;
 
 pub mod binder;
 pub mod certificate;
@@ -73,7 +72,7 @@ where
     ClientCert(CertificateRef<'a>),
     ClientCertVerify(CertificateVerify),
     ClientHello(ClientHello<'config, CipherSuite>),
-    Finished(Finished<HashOutputSize<CipherSuite>>),
+    Finished(Finished),
 }
 
 impl<CipherSuite> ClientHandshake<'_, '_, CipherSuite>
@@ -128,18 +127,18 @@ where
 }
 
 #[allow(clippy::large_enum_variant)]
-pub enum ServerHandshake<'a, CipherSuite: TlsCipherSuite> {
+pub enum ServerHandshake<'a> {
     ServerHello(ServerHello<'a>),
     EncryptedExtensions(EncryptedExtensions<'a>),
     NewSessionTicket(NewSessionTicket<'a>),
     Certificate(CertificateRef<'a>),
     CertificateRequest(CertificateRequestRef<'a>),
     CertificateVerify(CertificateVerifyRef<'a>),
-    Finished(Finished<HashOutputSize<CipherSuite>>),
+    Finished(Finished),
     KeyUpdate(key_update::KeyUpdate),
 }
 
-impl<CipherSuite: TlsCipherSuite> ServerHandshake<'_, CipherSuite> {
+impl ServerHandshake<'_> {
     #[allow(dead_code)]
     pub fn handshake_type(&self) -> HandshakeType {
         match self {
@@ -155,7 +154,7 @@ impl<CipherSuite: TlsCipherSuite> ServerHandshake<'_, CipherSuite> {
     }
 }
 
-impl<CipherSuite: TlsCipherSuite> Debug for ServerHandshake<'_, CipherSuite> {
+impl Debug for ServerHandshake<'_> {
     fn fmt(&self, f: &mut Formatter<'_>) -> core::fmt::Result {
         match self {
             ServerHandshake::ServerHello(inner) => Debug::fmt(inner, f),
@@ -171,7 +170,7 @@ impl<CipherSuite: TlsCipherSuite> Debug for ServerHandshake<'_, CipherSuite> {
 }
 
 #[cfg(feature = "defmt")]
-impl<'a, CipherSuite: TlsCipherSuite> defmt::Format for ServerHandshake<'a, CipherSuite> {
+impl<'a> defmt::Format for ServerHandshake<'a> {
     fn format(&self, f: defmt::Formatter<'_>) {
         match self {
             ServerHandshake::ServerHello(inner) => defmt::write!(f, "{}", inner),
@@ -186,10 +185,10 @@ impl<'a, CipherSuite: TlsCipherSuite> defmt::Format for ServerHandshake<'a, Ciph
     }
 }
 
-impl<'a, CipherSuite: TlsCipherSuite> ServerHandshake<'a, CipherSuite> {
+impl<'a> ServerHandshake<'a> {
     pub fn read(
         buf: &mut ParseBuffer<'a>,
-        digest: &mut CipherSuite::Hash,
+        digest: &mut impl Transcript,
     ) -> Result<Self, TlsError> {
         let handshake_start = buf.offset();
         let mut handshake = Self::parse(buf)?;
