@@ -9,7 +9,7 @@ write one line, "ping\\n", and expect it echoed when the scenario is legal).
 """
 import socket
 
-from tls13 import (ALERT, ALERTS, APPLICATION_DATA, HANDSHAKE, Keys, TLS_AES_256_GCM_SHA384, X25519,
+from tls13 import (ALERT, ALERTS, APPLICATION_DATA, HANDSHAKE, Keys, X25519,
                    FATAL, WARNING, PeerClosed, alert, certificate, certificate_request, finished,
                    handshake, key_update, new_session_ticket, record, ENCRYPTED_EXTENSIONS)
 
@@ -315,9 +315,11 @@ def second_server_hello(c):
 
 @scenario("wrong-suite")
 def wrong_suite(c):
-    """A ServerHello choosing TLS_AES_256_GCM_SHA384, which the client did not offer."""
+    """A ServerHello choosing a suite the client did not offer: the first of
+    TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256, TLS_AES_128_CCM_SHA256 missing
+    from its list (the keys stay AES-128-GCM's: the client must stop at the ServerHello)."""
     c.receive_client_hello()
-    c.send_server_hello(suite=TLS_AES_256_GCM_SHA384)
+    c.send_server_hello(suite=next(s for s in (0x1302, 0x1303, 0x1304) if s not in c.ch.suites))
     c.linger()
 
 

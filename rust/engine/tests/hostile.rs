@@ -264,7 +264,7 @@ fn handshake_order() {
             ("bad-certificate-verify", Echo, Hs(USSL_ERR_CERT_VERIFY_SIGNATURE)),
             same("hello-retry-request", Hs(E_HS)),
             same("second-server-hello", Hs(USSL_ERR_INVALID_RECORD)),
-            same("wrong-suite", Hs(USSL_ERR_UNSUPPORTED)),
+            same("wrong-suite", Hs(USSL_ERR_CIPHER_SUITE)),
         ],
         RX,
     );

@@ -249,3 +249,35 @@ fn gnutls_restricted_to_a_suite_we_disabled_fails_clearly() {
     let e = c.handshake().unwrap_err();
     assert_eq!(msg(e), "TLS alert from peer: handshake_failure", "{e}");
 }
+
+/// The hostile peer (tests/hostile/tls13_peer.py), scenario "wrong-suite": its ServerHello
+/// names a suite missing from our list.
+#[test]
+fn server_choosing_a_suite_we_did_not_offer_is_refused() {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/hostile/tls13_peer.py");
+    let mut child = Command::new("python3")
+        .arg(script)
+        .arg("--certs")
+        .arg(certs())
+        .arg("--exit-with-stdin")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("python3 tests/hostile/tls13_peer.py");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let port: u16 = line.strip_prefix("PORT ").and_then(|p| p.trim().parse().ok()).expect("peer port");
+    // Offered: AES-128 only -> the peer names AES-256; AES-128 + AES-256 -> ChaCha20;
+    // everything -> TLS_AES_128_CCM_SHA256 (not built). All refused at the ServerHello.
+    for offer in [vec![0x1301], vec![0x1301, 0x1302], vec![]] {
+        let mut sock = connect(port);
+        std::io::Write::write_all(&mut sock, b"wrong-suite\n").unwrap();
+        let mut c = Client::new(sock, Opts { suites: offer.clone(), ..Opts::default() }).unwrap();
+        let e = c.handshake().unwrap_err();
+        assert_eq!(e, USSL_ERR_CIPHER_SUITE, "{offer:x?}: {}", msg(e));
+        assert_eq!(negotiated(&c), 0, "{offer:x?}");
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
