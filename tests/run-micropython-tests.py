@@ -17,6 +17,8 @@ of the MicroPython source that micropython-port/tools/fetch-micropython.sh repor
 
 The runner starts real TLS peers on 127.0.0.1 (no mocks):
   TLS_PORT     openssl s_server -tls1_3 -www, P-256 certificate for "localhost"
+  SUITE_PORTS  {IANA suite name: port}: the same s_server restricted to that one suite
+               (-ciphersuites), for each TLS 1.3 suite the engine may have
   PY_TLS_PORT  a Python ssl (TLS 1.3) server with small commands (ECHO/DATA/SINK/BYE/STATUS)
                that also records whether the client closed with close_notify
   HTTP_PORT    a plain-TCP server that answers HTTP (not TLS)
@@ -253,18 +255,17 @@ class PyTlsServer:
                 pass
 
 
+# TLS 1.3 cipher suites (IANA names) that get a server of their own (SUITE_PORTS).
+SUITES = ("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256")
+
+
 class Servers:
     def __init__(self, cert_dir):
         self.procs = []
         self.cert_dir = cert_dir
-        self.tls_port = free_port()
-        proc = subprocess.Popen(
-            ["openssl", "s_server", "-tls1_3", "-www", "-quiet",
-             "-accept", f"{SERVER_HOST}:{self.tls_port}",
-             "-cert", str(cert_dir / "server.pem"), "-key", str(cert_dir / "server.key")],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.procs.append(proc)
-        wait_port(self.tls_port, proc)
+        self.tls_port = self.start_s_server(cert_dir, [])
+        self.suite_ports = {name: self.start_s_server(cert_dir, ["-ciphersuites", name])
+                            for name in SUITES}
         self.py_tls = PyTlsServer(cert_dir)
         http = listen_socket()
         serve_forever(http, http_handler)
@@ -273,6 +274,17 @@ class Servers:
         serve_forever(close, close_handler)
         self.close_port = close.getsockname()[1]
         self.hostile_port = self.start_hostile(cert_dir)
+
+    def start_s_server(self, cert_dir, extra):
+        port = free_port()
+        proc = subprocess.Popen(
+            ["openssl", "s_server", "-tls1_3", "-www", "-quiet",
+             "-accept", f"{SERVER_HOST}:{port}",
+             "-cert", str(cert_dir / "server.pem"), "-key", str(cert_dir / "server.key")] + extra,
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.procs.append(proc)
+        wait_port(port, proc)
+        return port
 
     def start_hostile(self, cert_dir):
         proc = subprocess.Popen(
@@ -297,6 +309,7 @@ class Servers:
             "SERVER_NAME = 'localhost'",
             f"HOST_TIME = {int(time.time())}",
             f"TLS_PORT = {self.tls_port}",
+            f"SUITE_PORTS = {self.suite_ports!r}",
             f"PY_TLS_PORT = {self.py_tls.port}",
             f"HTTP_PORT = {self.http_port}",
             f"CLOSE_PORT = {self.close_port}",

@@ -492,7 +492,8 @@ static const char *ussl_get_sni(mp_obj_t hostname, size_t *sni_len) {
 // Create the SSL socket over `sock` (arguments already checked) and optionally run the
 // handshake. Shared by ussl.wrap_socket and SSLContext.wrap_socket.
 static mp_obj_t ussl_socket_new(mp_obj_t sock, const char *sni, size_t sni_len,
-    const mp_buffer_info_t *cadata, mp_int_t cert_reqs, bool do_handshake) {
+    const mp_buffer_info_t *cadata, mp_int_t cert_reqs, bool do_handshake,
+    const uint16_t *suites, size_t n_suites) {
     mp_buffer_info_t ca = *cadata;
     #if !MICROPY_USSL_VERIFY_STACK_OK
     if (cert_reqs != USSL_CERT_NONE && ca.len != 0) {
@@ -572,10 +573,15 @@ static mp_obj_t ussl_socket_new(mp_obj_t sock, const char *sni, size_t sni_len,
     }
     #endif
     o->cfg.now = MICROPY_USSL_UNIX_TIME();
+    // The engine copies the list during ussl_client_new (NULL: every suite it has).
+    o->cfg.suites = suites;
+    o->cfg.suites_len = n_suites;
 
     UsslEngine *engine = NULL;
     ussl_call_t call = { .op = CALL_NEW, .mem = mem, .mem_len = engine_size, .o = o, .out = &engine };
     ussl_call(&call);
+    o->cfg.suites = NULL; // the caller's list is not ours to keep
+    o->cfg.suites_len = 0;
     int32_t r = call.ret;
     if (r < 0 || engine == NULL) {
         ussl_release(o, true);
@@ -656,7 +662,7 @@ static mp_obj_t ussl_wrap_socket(size_t n_args, const mp_obj_t *pos_args, mp_map
             mp_raise_ValueError(MP_ERROR_TEXT("CERT_REQUIRED requires server_hostname"));
         }
     }
-    return ussl_socket_new(sock, sni, sni_len, &ca, cert_reqs, args[ARG_do_handshake].u_bool);
+    return ussl_socket_new(sock, sni, sni_len, &ca, cert_reqs, args[ARG_do_handshake].u_bool, NULL, 0);
 }
 static MP_DEFINE_CONST_FUN_OBJ_KW(ussl_wrap_socket_obj, 1, ussl_wrap_socket);
 
@@ -666,14 +672,16 @@ static MP_DEFINE_CONST_FUN_OBJ_KW(ussl_wrap_socket_obj, 1, ussl_wrap_socket);
 #define USSL_PROTOCOL_TLS_CLIENT (0)
 #define USSL_PROTOCOL_TLS_SERVER (1)
 
-// The one cipher suite the engine negotiates.
-static const char ussl_cipher_name[] = "TLS_AES_128_GCM_SHA256";
+// Most suites a list can name: every TLS 1.3 suite the engine may have.
+#define USSL_MAX_SUITES (3)
 
 typedef struct _ussl_context_obj_t {
     mp_obj_base_t base;
     mp_obj_t cadata;            // trust anchor as DER bytes, or None
     uint8_t protocol;
     uint8_t verify_mode;
+    uint8_t n_suites;           // 0: the engine's default list
+    uint16_t suites[USSL_MAX_SUITES]; // set_ciphers(), IANA code points, preference order
 } ussl_context_obj_t;
 
 static const mp_obj_type_t ussl_context_type;
@@ -687,6 +695,7 @@ static mp_obj_t ussl_context_make_new(const mp_obj_type_t *type, size_t n_args, 
     ussl_context_obj_t *self = mp_obj_malloc(ussl_context_obj_t, type);
     self->cadata = mp_const_none;
     self->protocol = protocol;
+    self->n_suites = 0;
     // As upstream: a client verifies the server by default, a server does not ask clients.
     self->verify_mode = protocol == USSL_PROTOCOL_TLS_CLIENT ? USSL_CERT_REQUIRED : USSL_CERT_NONE;
     return MP_OBJ_FROM_PTR(self);
@@ -754,36 +763,58 @@ static mp_obj_t ussl_context_load_verify_locations(size_t n_args, const mp_obj_t
 }
 static MP_DEFINE_CONST_FUN_OBJ_KW(ussl_context_load_verify_locations_obj, 1, ussl_context_load_verify_locations);
 
+// get_ciphers(): as upstream, every suite the engine can negotiate (IANA names, in its
+// default preference order), whatever set_ciphers chose.
 static mp_obj_t ussl_context_get_ciphers(mp_obj_t self_in) {
     (void)self_in;
-    mp_obj_t name = mp_obj_new_str(ussl_cipher_name, sizeof(ussl_cipher_name) - 1);
-    return mp_obj_new_list(1, &name);
+    uint16_t codes[USSL_MAX_SUITES];
+    size_t n = ussl_cipher_suites(codes, USSL_MAX_SUITES);
+    mp_obj_t list = mp_obj_new_list(0, NULL);
+    for (size_t i = 0; i < n && i < USSL_MAX_SUITES; i++) {
+        const char *name = ussl_cipher_suite_name(codes[i]);
+        mp_obj_list_append(list, mp_obj_new_str(name, strlen(name)));
+    }
+    return list;
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(ussl_context_get_ciphers_obj, ussl_context_get_ciphers);
 
-// set_ciphers(list of names): only the suites the engine has are accepted.
+// set_ciphers(list or tuple of names): the suites to offer, most preferred first. As upstream:
+// TypeError for anything but a list/tuple of str, OSError for an empty list or a name the
+// engine does not have (nothing changes then). Names: IANA's or mbedTLS's TLS 1.3 ones.
 static mp_obj_t ussl_context_set_ciphers(mp_obj_t self_in, mp_obj_t ciphers) {
-    (void)self_in;
-    if (!mp_obj_is_type(ciphers, &mp_type_list) && !mp_obj_is_type(ciphers, &mp_type_tuple)) {
-        mp_raise_TypeError(MP_ERROR_TEXT("ciphers must be a list of str"));
-    }
+    ussl_context_obj_t *self = MP_OBJ_TO_PTR(self_in);
     size_t len;
     mp_obj_t *items;
     mp_obj_get_array(ciphers, &len, &items);
     if (len == 0) {
-        mp_raise_ValueError(MP_ERROR_TEXT("no cipher suite given"));
+        ussl_raise_text(MP_EINVAL, "set_ciphers: empty cipher list");
     }
+    uint16_t codes[USSL_MAX_SUITES];
+    size_t n = 0;
     for (size_t i = 0; i < len; i++) {
         if (!mp_obj_is_str(items[i])) {
-            mp_raise_TypeError(MP_ERROR_TEXT("ciphers must be a list of str"));
+            mp_raise_TypeError(MP_ERROR_TEXT("cipher names must be str"));
         }
-        size_t n;
-        const char *name = mp_obj_str_get_data(items[i], &n);
-        if (n != sizeof(ussl_cipher_name) - 1 || memcmp(name, ussl_cipher_name, n) != 0) {
-            mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("unsupported cipher suite: %s"),
-                mp_obj_str_get_str(items[i]));
+        size_t name_len;
+        const char *name = mp_obj_str_get_data(items[i], &name_len);
+        uint16_t code = ussl_cipher_suite_from_name((const uint8_t *)name, name_len);
+        if (code == 0) {
+            vstr_t vstr;
+            mp_print_t print;
+            vstr_init_print(&vstr, 48 + name_len, &print);
+            mp_printf(&print, "set_ciphers: unsupported cipher suite: %.*s", (int)name_len, name);
+            ussl_raise_text(MP_EINVAL, vstr_null_terminated_str(&vstr));
+        }
+        bool seen = false;
+        for (size_t j = 0; j < n; j++) {
+            seen |= codes[j] == code;
+        }
+        if (!seen && n < USSL_MAX_SUITES) {
+            codes[n++] = code;
         }
     }
+    memcpy(self->suites, codes, n * sizeof(codes[0]));
+    self->n_suites = n;
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(ussl_context_set_ciphers_obj, ussl_context_set_ciphers);
@@ -822,7 +853,8 @@ static mp_obj_t ussl_context_wrap_socket(size_t n_args, const mp_obj_t *pos_args
             mp_raise_ValueError(MP_ERROR_TEXT("CERT_REQUIRED requires server_hostname"));
         }
     }
-    return ussl_socket_new(sock, sni, sni_len, &ca, self->verify_mode, args[ARG_do_handshake_on_connect].u_bool);
+    return ussl_socket_new(sock, sni, sni_len, &ca, self->verify_mode, args[ARG_do_handshake_on_connect].u_bool,
+        self->suites, self->n_suites);
 }
 static MP_DEFINE_CONST_FUN_OBJ_KW(ussl_context_wrap_socket_obj, 2, ussl_context_wrap_socket);
 
@@ -1102,8 +1134,10 @@ static mp_obj_t ussl_sock_cipher(mp_obj_t self_in) {
     if (self->sock == MP_OBJ_NULL || !self->handshake_done) {
         return mp_const_none;
     }
+    // The suite the server chose (known since its ServerHello).
+    const char *suite = ussl_cipher_suite_name(ussl_cipher_suite(self->engine));
     mp_obj_t items[2] = {
-        mp_obj_new_str(ussl_cipher_name, sizeof(ussl_cipher_name) - 1),
+        suite != NULL ? mp_obj_new_str(suite, strlen(suite)) : mp_const_none,
         mp_obj_new_str("TLSv1.3", 7),
     };
     return mp_obj_new_tuple(2, items);

@@ -342,6 +342,15 @@ size_t ussl_cipher_suites(uint16_t *out, size_t cap);
 const char *ussl_cipher_suite_name(uint16_t code);
 
 /*
+ The code point of the suite named `name` (IANA, e.g. "TLS_AES_256_GCM_SHA384", or
+ mbedTLS's "TLS1-3-AES-256-GCM-SHA384"; not NUL-terminated) if it is built in, else 0.
+
+ # Safety
+ `name` is NULL or valid for `len` bytes.
+ */
+uint16_t ussl_cipher_suite_from_name(const uint8_t *name, size_t len);
+
+/*
  The suite the server chose (IANA code point), 0 before its ServerHello.
 
  # Safety

@@ -91,6 +91,18 @@ pub extern "C" fn ussl_cipher_suite_name(code: uint16_t) -> *const c_char {
     }
 }
 
+/// The code point of the suite named `name` (IANA, e.g. "TLS_AES_256_GCM_SHA384", or
+/// mbedTLS's "TLS1-3-AES-256-GCM-SHA384"; not NUL-terminated) if it is built in, else 0.
+///
+/// # Safety
+/// `name` is NULL or valid for `len` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ussl_cipher_suite_from_name(name: *const uint8_t, len: size_t) -> uint16_t {
+    // SAFETY: caller contract.
+    let Some(n) = (unsafe { bytes(name, len) }) else { return 0 };
+    crate::suites::from_name(n).map_or(0, Suite::code_point)
+}
+
 /// The suite the server chose (IANA code point), 0 before its ServerHello.
 ///
 /// # Safety
