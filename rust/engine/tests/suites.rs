@@ -281,3 +281,114 @@ fn server_choosing_a_suite_we_did_not_offer_is_refused() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+/// A Python `ssl` TLS 1.3 server limited to one suite. Python's `ssl` has no call for TLS 1.3
+/// suites (`set_ciphers` covers TLS 1.2 and older), so the limit comes from an OpenSSL
+/// configuration file (`Ciphersuites` in the system_default section, read through
+/// OPENSSL_CONF when the context is created). It echoes each line and then reports the
+/// suite it negotiated (`SUITE <name>`).
+struct PySuiteServer {
+    child: Child,
+    port: u16,
+}
+
+const PY_ECHO: &str = r#"
+import socket, ssl, sys
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+ctx.load_cert_chain(sys.argv[1], sys.argv[2])
+ls = socket.socket()
+ls.bind(("127.0.0.1", 0))
+ls.listen(4)
+print(ls.getsockname()[1], flush=True)
+while True:
+    c, _ = ls.accept()
+    try:
+        t = ctx.wrap_socket(c, server_side=True)
+        f = t.makefile("rb")
+        for line in f:
+            if line == b"BYE\n":
+                t.sendall(b"SUITE " + t.cipher()[0].encode() + b"\n")
+                break
+            t.sendall(line)
+        t.close()
+    except (OSError, ssl.SSLError):
+        c.close()
+"#;
+
+impl PySuiteServer {
+    fn start(suite: &str) -> PySuiteServer {
+        let dir = certs();
+        let conf = dir.join(format!("openssl-{suite}.cnf"));
+        std::fs::write(
+            &conf,
+            format!(
+                "openssl_conf = c\n[c]\nssl_conf = s\n[s]\nsystem_default = d\n[d]\nCiphersuites = {suite}\n"
+            ),
+        )
+        .unwrap();
+        let mut child = Command::new("python3")
+            .arg("-c")
+            .arg(PY_ECHO)
+            .arg(dir.join("server.pem"))
+            .arg(dir.join("server.key"))
+            .env("OPENSSL_CONF", &conf)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("python3");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let port = line.trim().parse().unwrap_or_else(|_| panic!("python server did not start: {line:?}"));
+        PySuiteServer { child, port }
+    }
+}
+
+impl Drop for PySuiteServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn read_line(c: &mut Client) -> Vec<u8> {
+    let mut got = Vec::new();
+    let mut b = [0u8; 1];
+    let t0 = Instant::now();
+    while !got.ends_with(b"\n") {
+        assert!(t0.elapsed() < Duration::from_secs(10), "no line: {:?}", String::from_utf8_lossy(&got));
+        // SAFETY: live engine, one-byte buffer.
+        match unsafe { ussl_read(c.engine(), b.as_mut_ptr(), 1) } {
+            1 => got.push(b[0]),
+            USSL_WANT_READ => {
+                c.pump();
+                assert!(c.feed(), "peer closed");
+            }
+            USSL_WANT_WRITE => c.pump(),
+            e => panic!("read: {}", msg(e)),
+        }
+    }
+    got
+}
+
+#[test]
+fn each_suite_against_python_ssl() {
+    for (code, name, _) in ALL {
+        let srv = PySuiteServer::start(name);
+        let mut c = Client::new(connect(srv.port), Opts::default()).unwrap();
+        c.handshake().unwrap_or_else(|e| panic!("{name}: {}", msg(e)));
+        assert_eq!(negotiated(&c), code, "{name}");
+        let big: Vec<u8> = (0..5000).map(|i| b'A' + (i % 26) as u8).chain([b'\n']).collect();
+        for line in [&b"hello\n"[..], &big] {
+            c.write_all(line).unwrap();
+            assert_eq!(read_line(&mut c), line, "{name}: echo");
+        }
+        c.write_all(b"BYE\n").unwrap();
+        assert_eq!(String::from_utf8(read_line(&mut c)).unwrap(), format!("SUITE {name}\n"));
+        // Our list without the server's one suite: refused by the server.
+        let others: Vec<u16> = ALL.iter().map(|s| s.0).filter(|&c| c != code).collect();
+        let mut c = Client::new(connect(srv.port), Opts { suites: others, ..Opts::default() }).unwrap();
+        assert_eq!(msg(c.handshake().unwrap_err()), "TLS alert from peer: handshake_failure", "{name}");
+    }
+}
