@@ -24,7 +24,10 @@ ENGINE_LX106_OBJDIR := $(BUILD)/esp8266/engine-obj
 # panic=immediate-abort (nightly): panics become a trap (-> abort()), no formatting code:
 # about -11 KB .text and -14 KB .rodata on the lx106.
 # No P-384 on the ESP8266 (flash and engine stack; see rust/engine/Cargo.toml).
-ENGINE_LX106_FEATURES ?= --no-default-features
+# Cipher suites beyond TLS_AES_128_GCM_SHA256, each a feature with its flash cost (README,
+# "Cipher suites"): ENGINE_LX106_SUITES= (empty) leaves both out.
+ENGINE_LX106_SUITES ?= aes256gcm-sha384,chacha20poly1305-sha256
+ENGINE_LX106_FEATURES ?= --no-default-features $(if $(ENGINE_LX106_SUITES),--features $(ENGINE_LX106_SUITES))
 ENGINE_LX106_RUSTFLAGS ?= -C embed-bitcode=no --emit=asm -Zunstable-options -Cpanic=immediate-abort
 
 .PHONY: engine-host engine-lx106 header check-header test-rust rust-src

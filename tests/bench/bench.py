@@ -160,6 +160,88 @@ def run_chain(firmware, chains, alg):
     return {m.group(1): int(m.group(2)) for m in re.finditer(r"BENCH (\w+) (\d+)", out.stdout)}
 
 
+BULK_SCRIPT = r'''
+import gc, socket, ussl, lx106
+def connect(port):
+    ctx = ussl.SSLContext(ussl.PROTOCOL_TLS_CLIENT)
+    ctx.verify_mode = ussl.CERT_NONE
+    s = socket.socket()
+    s.connect(socket.getaddrinfo("127.0.0.1", port)[0][-1])
+    gc.collect()
+    c0 = lx106.ccount()
+    ss = ctx.wrap_socket(s, server_hostname="localhost")
+    c1 = lx106.ccount()
+    assert ss.cipher()[0] == SUITE, ss.cipher()
+    return ss, (c1 - c0) * 25
+# Encrypt: KIB KiB to a server that only reads, in 4 KiB writes (records of the 2 KiB tx buffer).
+ss, hs = connect(SINK_PORT)
+print("BENCH handshake_%s_unverified_instructions" % KEY, hs)
+chunk = bytes(4096)
+ss.write(chunk)
+c0 = lx106.ccount()
+for i in range(KIB // 4):
+    ss.write(chunk)
+c1 = lx106.ccount()
+ss.close()
+print("BENCH bulk_%s_encrypt_instructions_per_kib" % KEY, (c1 - c0) * 25 // KIB)
+# Decrypt: a KIB KiB file from s_server -WWW (4 KiB records: max_fragment_length).
+ss, hs = connect(WWW_PORT)
+ss.write(b"GET /blob HTTP/1.0\r\n\r\n")
+buf = bytearray(2048)
+head = ss.readinto(buf)
+total = 0
+c0 = lx106.ccount()
+while True:
+    n = ss.readinto(buf)
+    if not n:
+        break
+    total += n
+c1 = lx106.ccount()
+ss.close()
+assert total >= KIB * 1024 - 2048, total
+print("BENCH bulk_%s_decrypt_instructions_per_kib" % KEY, (c1 - c0) * 25 * 1024 // total)
+'''
+
+# Suites measured in bulk: (IANA name, key part of the figures).
+BULK_SUITES = (("TLS_AES_128_GCM_SHA256", "aes128gcm"), ("TLS_AES_256_GCM_SHA384", "aes256gcm"),
+               ("TLS_CHACHA20_POLY1305_SHA256", "chacha20poly1305"))
+BULK_KIB = 64
+
+
+def run_bulk(firmware, certs, suite, key):
+    """Per-suite handshake and bulk figures: KiB sent to an s_server that only reads, and a file
+    read from s_server -WWW, both limited to `suite` (-ciphersuites)."""
+    www_dir = tempfile.mkdtemp()
+    with open(os.path.join(www_dir, "blob"), "wb") as f:
+        f.write(os.urandom(BULK_KIB * 1024))
+    ports = (free_port(), free_port())
+    srvs = []
+    try:
+        for port, mode in zip(ports, ([], ["-WWW"])):
+            # stdin stays open: s_server in plain mode would end the session at its EOF.
+            srvs.append(subprocess.Popen(
+                ["openssl", "s_server", "-tls1_3", "-quiet", "-ciphersuites", suite, "-accept", "127.0.0.1:%d" % port,
+                 "-cert", os.path.join(certs, "server.pem"), "-key", os.path.join(certs, "server.key")] + mode,
+                cwd=www_dir, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            wait_listening(port, srvs[-1])
+        with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
+            f.write("SINK_PORT = %d\nWWW_PORT = %d\nSUITE = %r\nKEY = %r\nKIB = %d\n"
+                    % (ports[0], ports[1], suite, key, BULK_KIB) + BULK_SCRIPT)
+        try:
+            out = subprocess.run([sys.executable, os.path.join(REPO, "boards", "qemu_lx106", "run.py"),
+                                  "--firmware", firmware, "--script", f.name], capture_output=True, text=True, timeout=900)
+        finally:
+            os.unlink(f.name)
+    finally:
+        for srv in srvs:
+            srv.kill()
+            srv.wait()
+        subprocess.run(["rm", "-rf", www_dir])
+    if out.returncode != 0:
+        raise SystemExit("bulk %s run failed on the board:\n%s%s" % (suite, out.stdout, out.stderr))
+    return {m.group(1): int(m.group(2)) for m in re.finditer(r"BENCH (\w+) (\d+)", out.stdout)}
+
+
 def run_on_board(firmware, certs):
     out = run_with_server(firmware, certs, BOARD_SCRIPT)
     if out.returncode != 0:
@@ -198,6 +280,14 @@ def main():
     subprocess.run(["sh", os.path.join(REPO, "tests", "certs", "make-chains.sh"), chains], check=True)
     for alg in ("p256", "rsa2048"):
         fig.update(run_chain(args.firmware, chains, alg))
+    for suite, key in BULK_SUITES:
+        fig.update(run_bulk(args.firmware, args.certs, suite, key))
+        for mhz in (80, 160):
+            for d in ("encrypt", "decrypt"):
+                k = "bulk_%s_%s_instructions_per_kib" % (key, d)
+                if k not in fig:
+                    raise SystemExit("board did not report %s" % k)
+                fig["bulk_%s_%s_ms_per_kib_at_%dmhz_lower_bound" % (key, d, mhz)] = round(fig[k] / (mhz * 1000.0), 2)
     need = ("handshake_p256_unverified_instructions", "handshake_and_get_p256_unverified_instructions",
             "handshake_ecdsa_p256_verified_instructions", "handshake_p256_chain3_verified_instructions",
             "handshake_rsa2048_chain3_verified_instructions")
