@@ -255,7 +255,7 @@ impl<S: TlsCipherSuite> TlsVerifier<S> for Verifier<'_> {
         if let Err(e) = self.check_chain(&list) {
             return Err(self.fail(e));
         }
-        let digest = transcript.clone().finalize();
+        let digest = transcript.snapshot();
         if digest.len() > MAX_HASH {
             return Err(self.fail(Error::Unsupported));
         }

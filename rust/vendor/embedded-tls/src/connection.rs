@@ -506,7 +506,7 @@ where
             msg.resize(64, 0x20).map_err(|_| TlsError::EncodeError)?;
             msg.extend_from_slice(ctx_str)
                 .map_err(|_| TlsError::EncodeError)?;
-            msg.extend_from_slice(&key_schedule.transcript_hash().clone().finalize())
+            msg.extend_from_slice(&key_schedule.transcript_hash().snapshot())
                 .map_err(|_| TlsError::EncodeError)?;
 
             let signature = signing_key.sign(&msg);

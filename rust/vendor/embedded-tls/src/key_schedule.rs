@@ -164,7 +164,7 @@ where
     }
 
     pub fn create_client_finished(&self) -> Result<Finished, TlsError> {
-        let transcript = self.server_state.transcript_hash.clone().finalize();
+        let transcript = self.server_state.transcript_hash.snapshot();
         let verify = self.client_state.state.finished_mac(&transcript)?;
         Ok(Finished { verify, hash: None })
     }
@@ -230,7 +230,7 @@ where
         server_label: &[u8],
     ) -> Result<(), TlsError> {
         let kind = self.shared.kind()?;
-        let transcript = self.server_state.transcript_hash.clone().finalize();
+        let transcript = self.server_state.transcript_hash.snapshot();
         let c = suite::derive_secret(kind, secret, client_label, &transcript)?;
         self.client_state.state.set_secret(&c)?;
         let s = suite::derive_secret(kind, secret, server_label, &transcript)?;
@@ -282,7 +282,7 @@ where
             _ => return Err(TlsError::InternalError),
         };
         let key = suite::derive_secret(kind, &self.binder_key, b"finished", &[])?;
-        let verify = suite::hmac(kind, &key, &[&transcript_hash.clone().finalize()])?;
+        let verify = suite::hmac(kind, &key, &[&transcript_hash.snapshot()])?;
         Ok(PskBinder { verify })
     }
 }

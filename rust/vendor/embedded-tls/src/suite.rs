@@ -167,6 +167,12 @@ impl Drop for HashOut {
 pub trait Transcript: Clone {
     fn update(&mut self, data: &[u8]);
     fn finalize(self) -> HashOut;
+    /// The digest so far, the transcript going on. Clones only the running hash (not the
+    /// whole enum, which is sized for both): this sits on the engine stack during the
+    /// handshake.
+    fn snapshot(&self) -> HashOut {
+        self.clone().finalize()
+    }
     /// Keeps only the hash `kind` (the ServerHello's suite); an error if that one is not run.
     fn select(&mut self, kind: HashKind) -> Result<(), TlsError>;
 }
@@ -221,6 +227,16 @@ impl Transcript for TranscriptHash {
             TranscriptHash::Sha256(h) => HashOut::from_slice(&h.finalize()),
             #[cfg(feature = "aes256gcm-sha384")]
             TranscriptHash::Sha384(h) => HashOut::from_slice(&h.finalize()),
+        }
+    }
+
+    fn snapshot(&self) -> HashOut {
+        match self {
+            #[cfg(feature = "aes256gcm-sha384")]
+            TranscriptHash::Both(h, _) => HashOut::from_slice(&h.clone().finalize()),
+            TranscriptHash::Sha256(h) => HashOut::from_slice(&h.clone().finalize()),
+            #[cfg(feature = "aes256gcm-sha384")]
+            TranscriptHash::Sha384(h) => HashOut::from_slice(&h.clone().finalize()),
         }
     }
 

@@ -195,7 +195,7 @@ impl<'a> ServerHandshake<'a> {
         let handshake_end = buf.offset();
 
         if let ServerHandshake::Finished(finished) = &mut handshake {
-            finished.hash.replace(digest.clone().finalize());
+            finished.hash.replace(digest.snapshot());
         }
 
         digest.update(&buf.as_slice()[handshake_start..handshake_end]);
