@@ -31,10 +31,10 @@ firmware-check:
 	  test -f "$$sdk/lib/libmain.a" && test -f "$$sdk/include/user_interface.h" || { echo "firmware: the ESP8266 NONOS SDK is not in the toolchain's sysroot ($$sdk/lib/libmain.a, $$sdk/include/user_interface.h): use the esp-open-sdk toolchain (make STANDALONE=y), not Debian's gcc-xtensa-lx106"; exit 1; }
 	@command -v $(ESPTOOL) >/dev/null || { echo "firmware: $(ESPTOOL) is not on PATH (pip install esptool): the port makes the image with it"; exit 1; }
 
-firmware: firmware-check engine-lx106
+firmware: firmware-check engine-chip
 	$(MAKE) -C $(MICROPY_DIR)/ports/esp8266 BOARD=ESP8266_USSL BOARD_DIR=$(abspath $(ESP8266_BOARD_DIR)) \
 		$(if $(BOARD_VARIANT),BOARD_VARIANT=$(BOARD_VARIANT)) BUILD=$(ESP8266_FW_BUILD) \
-		USER_C_MODULES=$(abspath micropython-port) USSL_ENGINE_LIB=$(abspath $(ENGINE_LX106_LIB)) \
+		USER_C_MODULES=$(abspath micropython-port) USSL_ENGINE_LIB=$(abspath $(ENGINE_CHIP_LIB)) \
 		MICROPY_PY_SSL=0 MICROPY_SSL_AXTLS=0 ESPTOOL=$(ESPTOOL)
 	@echo "firmware: $(ESP8266_FW_BUILD)/firmware-combined.bin (flash with: make deploy PORT=/dev/ttyUSB0)"
 
@@ -82,12 +82,12 @@ esp8266-linkcheck-objs: board
 	$(XTENSA_PREFIX)gcc $(ESP8266_LC_CFLAGS) -c $(ESP8266_BOARD_DIR)/ussl_flashload.c -o $(ESP8266_LC_BUILD)/ussl_flashload.o
 
 ESP8266_LINKCHECK = $(PYTHON) tests/esp8266/linkcheck/linkcheck.py --board-dir $(ESP8266_BOARD_DIR) \
-	--shape tests/esp8266/linkcheck/esp8266_common_shape.ld --engine $(ENGINE_LX106_LIB) --out $(ESP8266_LC_BUILD)
+	--shape tests/esp8266/linkcheck/esp8266_common_shape.ld --engine $(ENGINE_CHIP_LIB) --out $(ESP8266_LC_BUILD)
 
 # irom0 is reported against its budget but not enforced here until the engine fits (README).
 # With esptool installed (make deps), the image esptool makes from the link is checked too.
 ESP8266_LC_ESPTOOL = $(if $(shell command -v $(ESPTOOL)),--esptool $(ESPTOOL))
-test-esp8266-link: esp8266-linkcheck-objs engine-lx106
+test-esp8266-link: esp8266-linkcheck-objs engine-chip
 	$(ESP8266_LINKCHECK) --variant FLASH_2M --enforce iram,dram $(ESP8266_LC_ESPTOOL) $(ESP8266_LC_OBJS)
 	$(ESP8266_LINKCHECK) --variant FLASH_1M --enforce iram,dram $(ESP8266_LC_ESPTOOL) $(ESP8266_LC_OBJS)
 	@if $(ESP8266_LINKCHECK)-selftest --variant FLASH_2M --enforce iram,dram \
@@ -98,7 +98,7 @@ test-esp8266-link: esp8266-linkcheck-objs engine-lx106
 	else echo "test-esp8266-link: self-test failed for another reason:"; tail -5 $(ESP8266_LC_BUILD)-selftest.log; exit 1; fi
 	@test -n "$(ESP8266_LC_ESPTOOL)" || echo "test-esp8266-link: esptool image step NOT run ($(ESPTOOL) not on PATH; make deps installs it)"
 
-esp8266-budget: esp8266-linkcheck-objs engine-lx106
+esp8266-budget: esp8266-linkcheck-objs engine-chip
 	$(ESP8266_LINKCHECK) --variant FLASH_1M --enforce irom,iram,dram $(ESP8266_LC_OBJS)
 
 test-esp8266-flashload:

@@ -24,8 +24,8 @@ ENGINE_LX106_OBJDIR := $(BUILD)/esp8266/engine-obj
 # panic=immediate-abort (nightly): panics become a trap (-> abort()), no formatting code:
 # about -11 KB .text and -14 KB .rodata on the lx106.
 # No P-384 on the ESP8266 (flash and engine stack; see rust/engine/Cargo.toml).
-# Cipher suites beyond TLS_AES_128_GCM_SHA256, each a feature with its flash cost (README,
-# "Cipher suites"): ENGINE_LX106_SUITES= (empty) leaves both out.
+# Cipher suites beyond TLS_AES_128_GCM_SHA256 on the emulated board, each a feature with its
+# flash cost (README, "Cipher suites"): ENGINE_LX106_SUITES= (empty) leaves both out.
 ENGINE_LX106_SUITES ?= aes256gcm-sha384,chacha20poly1305-sha256
 ENGINE_LX106_FEATURES ?= --no-default-features $(if $(ENGINE_LX106_SUITES),--features $(ENGINE_LX106_SUITES))
 ENGINE_LX106_RUSTFLAGS ?= -C embed-bitcode=no --emit=asm -Zunstable-options -Cpanic=immediate-abort
@@ -43,21 +43,40 @@ rust-src:
 
 # LLVM's Xtensa object emission misplaces l32r literal pools, so rustc emits assembly
 # (no LTO, no bitcode) and GNU as assembles it (literals in .literal.* sections).
-engine-lx106: $(ENGINE_LX106_LIB)
-$(ENGINE_LX106_LIB): $(RUST_ENGINE_SRC) $(ENGINE_LX106_SPEC) rust/rust.mk | rust-src
-	rm -rf $(ENGINE_LX106_DEPS) $(ENGINE_LX106_OBJDIR)
-	RUSTFLAGS="$(ENGINE_LX106_RUSTFLAGS)" $(CARGO) build -p ussl-engine --release $(ENGINE_LX106_FEATURES) \
+# $(call lx106_archive,LIB,TARGET_DIR,OBJDIR,FEATURES_VARIABLE_NAME)
+define lx106_archive
+$(1): $$(RUST_ENGINE_SRC) $$(ENGINE_LX106_SPEC) rust/rust.mk | rust-src
+	rm -rf $(2)/esp8266/release/deps $(3)
+	RUSTFLAGS="$$(ENGINE_LX106_RUSTFLAGS)" $$(CARGO) build -p ussl-engine --release $$($(4)) \
 	  -Zbuild-std=core -Zbuild-std-features=compiler-builtins-mem -Zjson-target-spec \
-	  --target $(ENGINE_LX106_SPEC) --target-dir $(ENGINE_LX106_TARGET_DIR)
-	mkdir -p $(ENGINE_LX106_OBJDIR)
-	@set -e; : > $(ENGINE_LX106_OBJDIR)/as.log; \
-	for s in $(ENGINE_LX106_DEPS)/*.s; do \
-	  o=$(ENGINE_LX106_OBJDIR)/$$(basename $$s .s).o; \
-	  $(XTENSA_PREFIX)as --longcalls -o $$o $$s 2>>$(ENGINE_LX106_OBJDIR)/as.log; \
+	  --target $$(ENGINE_LX106_SPEC) --target-dir $(2)
+	mkdir -p $(3) $$(dir $(1))
+	@set -e; : > $(3)/as.log; \
+	for s in $(2)/esp8266/release/deps/*.s; do \
+	  o=$(3)/$$$$(basename $$$$s .s).o; \
+	  $$(XTENSA_PREFIX)as --longcalls -o $$$$o $$$$s 2>>$(3)/as.log; \
 	done
-	@cat $(ENGINE_LX106_OBJDIR)/as.log
-	rm -f $@
-	$(XTENSA_PREFIX)ar crs $@ $(ENGINE_LX106_OBJDIR)/*.o
+	@cat $(3)/as.log
+	rm -f $$@
+	$$(XTENSA_PREFIX)ar crs $$@ $(3)/*.o
+endef
+
+engine-lx106: $(ENGINE_LX106_LIB)
+$(eval $(call lx106_archive,$(ENGINE_LX106_LIB),$(ENGINE_LX106_TARGET_DIR),$(ENGINE_LX106_OBJDIR),ENGINE_LX106_FEATURES))
+
+# The real chip (make firmware, the ESP8266 link check) gets an archive of its own when its
+# suites differ from the emulated board's: the board tests and measures every suite, the chip
+# keeps to its 160 KiB irom0 budget (README, "Cipher suites"). ESP8266_SUITES=<features>.
+ESP8266_SUITES ?=
+ENGINE_CHIP_FEATURES ?= --no-default-features $(if $(ESP8266_SUITES),--features $(ESP8266_SUITES))
+ifeq ($(strip $(ESP8266_SUITES)),$(strip $(ENGINE_LX106_SUITES)))
+ENGINE_CHIP_LIB := $(ENGINE_LX106_LIB)
+else
+ENGINE_CHIP_LIB := $(BUILD)/esp8266/chip/libussl_engine.a
+$(eval $(call lx106_archive,$(ENGINE_CHIP_LIB),target/esp8266-chip,$(BUILD)/esp8266/chip/engine-obj,ENGINE_CHIP_FEATURES))
+endif
+.PHONY: engine-chip
+engine-chip: $(ENGINE_CHIP_LIB)
 
 CBINDGEN_RUN = cbindgen --quiet --config cbindgen.toml --crate ussl-engine $(RUST_ENGINE_DIR) \
 	| sed -E 's/^(\#define USSL_[A-Z0-9_]+) (-[0-9]+)$$/\1 (\2)/'
