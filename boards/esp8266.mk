@@ -88,6 +88,7 @@ ESP8266_LINKCHECK = $(PYTHON) tests/esp8266/linkcheck/linkcheck.py --board-dir $
 # With esptool installed (make deps), the image esptool makes from the link is checked too.
 ESP8266_LC_ESPTOOL = $(if $(shell command -v $(ESPTOOL)),--esptool $(ESPTOOL))
 test-esp8266-link: esp8266-linkcheck-objs engine-chip
+	sh tests/check-esp8266-archive.sh $(ENGINE_CHIP_LIB) $(ENGINE_CHIP_OBJDIR)/as.log
 	$(ESP8266_LINKCHECK) --variant FLASH_2M --enforce iram,dram $(ESP8266_LC_ESPTOOL) $(ESP8266_LC_OBJS)
 	$(ESP8266_LINKCHECK) --variant FLASH_1M --enforce iram,dram $(ESP8266_LC_ESPTOOL) $(ESP8266_LC_OBJS)
 	@if $(ESP8266_LINKCHECK)-selftest --variant FLASH_2M --enforce iram,dram \

@@ -71,9 +71,11 @@ ESP8266_SUITES ?=
 ENGINE_CHIP_FEATURES ?= --no-default-features $(if $(ESP8266_SUITES),--features $(ESP8266_SUITES))
 ifeq ($(strip $(ESP8266_SUITES)),$(strip $(ENGINE_LX106_SUITES)))
 ENGINE_CHIP_LIB := $(ENGINE_LX106_LIB)
+ENGINE_CHIP_OBJDIR := $(ENGINE_LX106_OBJDIR)
 else
 ENGINE_CHIP_LIB := $(BUILD)/esp8266/chip/libussl_engine.a
-$(eval $(call lx106_archive,$(ENGINE_CHIP_LIB),target/esp8266-chip,$(BUILD)/esp8266/chip/engine-obj,ENGINE_CHIP_FEATURES))
+ENGINE_CHIP_OBJDIR := $(BUILD)/esp8266/chip/engine-obj
+$(eval $(call lx106_archive,$(ENGINE_CHIP_LIB),target/esp8266-chip,$(ENGINE_CHIP_OBJDIR),ENGINE_CHIP_FEATURES))
 endif
 .PHONY: engine-chip
 engine-chip: $(ENGINE_CHIP_LIB)
