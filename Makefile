@@ -19,6 +19,7 @@ include micropython-port/lx106/lx106.mk
 include micropython-port/unix/unix.mk
 include tests/tests.mk
 include boards/esp8266.mk
+include fuzz/fuzz.mk
 
 # Installs what a fresh machine lacks (apt packages, gnutls-bin for the gnutls-serv peer, rust-src, cbindgen, pip packages:
 # pyserial for pyboard.py, esptool, cryptography for the hostile TLS peer tests/hostile/).
@@ -31,6 +32,8 @@ deps:
 	fi
 	@rustup component list --toolchain nightly --installed 2>/dev/null | grep -q '^rust-src' || rustup component add rust-src --toolchain nightly
 	@command -v cbindgen >/dev/null || cargo install --locked cbindgen@0.29.4
+	@command -v cargo-fuzz >/dev/null || cargo install --locked cargo-fuzz@0.13.2
+	@rustup component list --toolchain nightly --installed 2>/dev/null | grep -q '^miri' || rustup component add miri --toolchain nightly
 	@$(PYTHON) -c "import serial" 2>/dev/null || $(PYTHON) -m pip install -q pyserial==3.5 2>/dev/null || \
 	  $(PYTHON) -m pip install -q --break-system-packages pyserial==3.5 || \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-serial >/dev/null; }

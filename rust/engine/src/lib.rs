@@ -20,3 +20,5 @@ mod transport;
 mod verify;
 
 pub use ffi::api::*;
+#[cfg(feature = "fuzzing")]
+pub use verify::fuzzing as fuzz_verify;

@@ -10,6 +10,8 @@ mod cert;
 mod chain;
 pub mod der;
 mod ecdsa;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod name;
 mod pending;
 mod rsa;
