@@ -61,18 +61,20 @@ static poll_entry_t *poll_find(poll_obj_t *self, mp_obj_t obj) {
 }
 
 // The object's descriptor, or -1. A custom stream may not know the request (or raise): no fd.
+// No local is written between nlr_push and a possible jump back (with a setjmp-based NLR,
+// as in the sanitizer build, such a local would be indeterminate after the jump).
 static int poll_get_fileno(mp_obj_t obj, const mp_stream_p_t *stream) {
-    int fd = -1;
     nlr_buf_t nlr;
-    if (nlr_push(&nlr) == 0) {
-        int err = 0;
-        mp_uint_t r = stream->ioctl(obj, MP_STREAM_GET_FILENO, 0, &err);
-        if (r != MP_STREAM_ERROR && (mp_int_t)r >= 0 && (mp_int_t)r < 0x7fffffff) {
-            fd = (int)r;
-        }
-        nlr_pop();
+    if (nlr_push(&nlr) != 0) {
+        return -1;
     }
-    return fd;
+    int err = 0;
+    mp_uint_t r = stream->ioctl(obj, MP_STREAM_GET_FILENO, 0, &err);
+    nlr_pop();
+    if (r != MP_STREAM_ERROR && (mp_int_t)r >= 0 && (mp_int_t)r < 0x7fffffff) {
+        return (int)r;
+    }
+    return -1;
 }
 
 static mp_uint_t get_eventmask(mp_obj_t mask_in) {
