@@ -6,7 +6,7 @@
 #   make test-upstream-board MICROPY_DIR=<full MicroPython checkout>
 #                               upstream tests/run-tests.py (basics extmod stress) on the board
 .PHONY: test test-board-scripts test-board-pyboard test-upstream-board test-upstream-board-check test-full-tree-refusal
-test: deps test-rust test-fuzz test-host test-host-sanitize test-board-smoke test-board-scripts test-board-pyboard test-esp8266 test-full-tree-refusal
+test: deps test-rust test-miri test-fuzz test-host test-host-sanitize test-board-smoke test-board-scripts test-board-pyboard test-esp8266 test-full-tree-refusal
 
 # The full-tree targets (make unix, test-upstream, test-upstream-board) refuse at once without a
 # full MicroPython checkout (what CI has), with a message naming what is missing.

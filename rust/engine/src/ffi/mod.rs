@@ -8,3 +8,5 @@ mod atomics;
 mod engine;
 mod panic;
 pub mod platform;
+#[cfg(test)]
+mod tests;
