@@ -23,7 +23,8 @@ capture() { # capture NAME CERT KEY CA_DER [extra s_server args]
     name=$1 cert=$2 key=$3 ca=$4
     shift 4
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-    openssl s_server -tls1_3 -www -accept "127.0.0.1:$port" -cert "$cert" -key "$key" "$@" \
+    openssl s_server -tls1_3 -www -accept "127.0.0.1:$port" -cert "$cert" -key "$key" \
+        -keylogfile "$W/keylog-$name" "$@" \
         </dev/null >"$W/s_server-$name.log" 2>&1 &
     pid=$!
     i=0
@@ -32,7 +33,7 @@ capture() { # capture NAME CERT KEY CA_DER [extra s_server args]
         sleep 0.05
     done
     ok=0
-    "$CAPTURE" "$port" "$ca" "$now" "$OUT/$name.bin" || ok=1
+    "$CAPTURE" "$port" "$ca" "$now" "$OUT/$name.bin" "$W/keylog-$name" || ok=1
     kill $pid 2>/dev/null || true
     wait $pid 2>/dev/null || true
     [ $ok = 0 ] || { echo "capture $name failed"; exit 1; }

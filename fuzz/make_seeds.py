@@ -12,7 +12,7 @@ import subprocess
 import sys
 import tempfile
 
-F_VERIFY, F_NO_TIME, F_SMALL_RX, F_PEER_CERT = 1, 2, 4, 8
+F_VERIFY, F_NO_TIME, F_SMALL_RX, F_PEER_CERT, F_ENCRYPT = 1, 2, 4, 8, 16
 out, chains, now = sys.argv[1], sys.argv[2], int(sys.argv[3])
 
 
@@ -52,6 +52,19 @@ for rec in ("flight", "flight-rsa", "flight-chain"):
     write("server_flight", rec + "-one-read", flight(F_VERIFY, t, ca, [whole]))
     head = [whole[i:i + 5] for i in range(0, 400, 5)]
     write("server_flight", rec + "-5-byte-reads", flight(F_VERIFY, t, ca, head + [whole[400:]]))
+
+# server_flight, F_ENCRYPT (the harness is the server): the real server's decrypted messages
+# (capture -keylogfile), verification off/on/getpeercert; and KeyUpdates (plain, then with
+# update_requested) with data after each, right after the Finished.
+for rec in ("flight", "flight-rsa", "flight-chain"):
+    with open(os.path.join(out, rec + "-enc.bin"), "rb") as f:
+        _, t, ca, chunks = parse_flight(f.read())
+    for flags in (F_ENCRYPT, F_ENCRYPT | F_VERIFY, F_ENCRYPT | F_PEER_CERT):
+        write("server_flight", "%s-enc-f%d" % (rec, flags), flight(flags, t, ca, chunks))
+    upd = [b"\x16\x18\x00\x00\x01\x00", b"\x17after update\n", b"\x16\x18\x00\x00\x01\x01",
+           b"\x17after requested update\n"]
+    fin = chunks.index(b"\xff") + 1
+    write("server_flight", rec + "-enc-keyupdate", flight(F_ENCRYPT, t, ca, chunks[:fin] + upd + chunks[fin:]))
 
 
 def der(name):

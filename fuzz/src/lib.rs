@@ -8,6 +8,8 @@ use std::ffi::CStr;
 use ussl_engine::error::*;
 use ussl_engine::*;
 
+pub mod server;
+
 /// Reads fuzzer bytes front to back; past the end everything reads as zero/empty.
 pub struct Input<'a> {
     data: &'a [u8],
@@ -66,6 +68,11 @@ pub const F_VERIFY: u8 = 1;
 pub const F_NO_TIME: u8 = 2;
 pub const F_SMALL_RX: u8 = 4;
 pub const F_PEER_CERT: u8 = 8;
+/// The harness is the server (`server::Server`): it answers with its own ServerHello, and
+/// each chunk is [kind][content]: kind 0xFF is the server's correct Finished, 0xFE sends
+/// the content as raw bytes, any other kind is the inner content type of one record
+/// encrypted under the current server keys.
+pub const F_ENCRYPT: u8 = 16;
 
 impl<'a> Flight<'a> {
     pub fn parse(data: &'a [u8]) -> Flight<'a> {
@@ -195,7 +202,8 @@ impl Engine {
         false
     }
 
-    fn create(c: &Config<'_>) -> Result<Engine, i32> {
+    /// The engine with its ClientHello still pending.
+    pub fn create(c: &Config<'_>) -> Result<Engine, i32> {
         let layout = Layout::from_size_align(ussl_engine_size(), ussl_engine_align()).unwrap();
         // SAFETY: non-zero size layout.
         let mem = unsafe { alloc_zeroed(layout) };
@@ -375,24 +383,33 @@ impl Drop for Engine {
 }
 
 /// Replays a flight: the server's reads in order, the client's handshake, one request and
-/// its answer, then EOF and close. Returns the engine's final state for the caller's checks.
+/// its answer, then EOF and close. Returns (established, first failure, plaintext bytes).
 pub fn replay(f: &Flight<'_>) -> Option<(bool, Option<i32>, usize)> {
-    let mut eng = Engine::new(&f.config()).ok()?;
+    let mut eng = Engine::create(&f.config()).ok()?;
+    let mut hello = Vec::new();
+    eng.send(|b| hello.extend_from_slice(b));
     let mut wrote = false;
-    for chunk in &f.chunks {
-        if !eng.feed(chunk) {
-            break;
+    if f.flags & F_ENCRYPT != 0 {
+        let (mut srv, sh) = server::Server::hello(&hello, &[0x42; 32]).expect("ClientHello without a P-256 share");
+        let mut go = step(&mut eng, &sh, &mut wrote);
+        for c in &f.chunks {
+            if !go {
+                break;
+            }
+            let bytes = match c.split_first() {
+                None => Vec::new(),
+                Some((0xFF, _)) => srv.finished(),
+                Some((0xFE, raw)) => raw.to_vec(),
+                Some((&kind, content)) => srv.record(kind, content),
+            };
+            go = step(&mut eng, &bytes, &mut wrote);
         }
-        if !eng.established {
-            eng.handshake();
+    } else {
+        for c in &f.chunks {
+            if !step(&mut eng, c, &mut wrote) {
+                break;
+            }
         }
-        if eng.established && !wrote {
-            wrote = eng.write(b"GET / HTTP/1.0\r\n\r\n") > 0;
-            eng.drain(usize::MAX);
-        }
-        while eng.read(4096) > 0 {}
-        eng.pending();
-        eng.peer_cert_len();
     }
     eng.feed_eof();
     while eng.read(4096) > 0 {}
@@ -405,4 +422,23 @@ pub fn replay(f: &Flight<'_>) -> Option<(bool, Option<i32>, usize)> {
     }
     eng.drain(usize::MAX);
     Some((eng.established, eng.failed, eng.plaintext))
+}
+
+/// One read from the server, then what the shim would do: handshake, request once
+/// established, read what there is. False once the engine takes no more bytes.
+fn step(eng: &mut Engine, bytes: &[u8], wrote: &mut bool) -> bool {
+    if !eng.feed(bytes) {
+        return false;
+    }
+    if !eng.established {
+        eng.handshake();
+    }
+    if eng.established && !*wrote {
+        *wrote = eng.write(b"GET / HTTP/1.0\r\n\r\n") > 0;
+        eng.drain(usize::MAX);
+    }
+    while eng.read(4096) > 0 {}
+    eng.pending();
+    eng.peer_cert_len();
+    true
 }
