@@ -25,6 +25,8 @@ The runner starts real TLS peers on 127.0.0.1 (no mocks):
   CLOSE_PORT   a TCP server that reads the ClientHello and closes (mid-handshake EOF)
   HOSTILE_PORT tests/hostile/tls13_peer.py: a TLS 1.3 server that misbehaves in the way named
                by a line the client sends before its ClientHello (tls_hostile.py)
+  INTERRUPT_PORT  reads the ClientHello, stays silent and sends SIGINT to the script under
+               test (host port: Ctrl-C in the middle of a handshake, tls_interrupt.py)
 
 Scripts get these values (the CA certificates, and the helpers of
 tests/micropython/support/tls_support.py) through a generated preamble that is put in
@@ -41,6 +43,7 @@ Prints PASS/FAIL per test, then "N passed, M failed"; exit status 1 if anything 
 import argparse
 import difflib
 import os
+import signal
 import socket
 import ssl
 import subprocess
@@ -274,6 +277,28 @@ class Servers:
         serve_forever(close, close_handler)
         self.close_port = close.getsockname()[1]
         self.hostile_port = self.start_hostile(cert_dir)
+        # The process of the host script running now (SIGINT target of INTERRUPT_PORT).
+        self.interrupt_pid = None
+        interrupt = listen_socket()
+        serve_forever(interrupt, self.interrupt_handler)
+        self.interrupt_port = interrupt.getsockname()[1]
+
+    def interrupt_handler(self, conn):
+        """Reads the ClientHello, stays silent, then sends SIGINT to the script under test;
+        keeps the connection until the client closes it."""
+        with conn:
+            conn.settimeout(10)
+            try:
+                hdr = recv_exact(conn, 5)
+                if len(hdr) == 5:
+                    recv_exact(conn, int.from_bytes(hdr[3:5], "big"))
+                time.sleep(0.2)
+                if self.interrupt_pid:
+                    os.kill(self.interrupt_pid, signal.SIGINT)
+                while conn.recv(4096):
+                    pass
+            except OSError:
+                pass
 
     def start_s_server(self, cert_dir, extra):
         port = free_port()
@@ -314,6 +339,7 @@ class Servers:
             f"HTTP_PORT = {self.http_port}",
             f"CLOSE_PORT = {self.close_port}",
             f"HOSTILE_PORT = {self.hostile_port}",
+            f"INTERRUPT_PORT = {self.interrupt_port}",
             f"CA_DER = {ca_der!r}",
             f"OTHER_CA_DER = {other_der!r}",
             f"CA_PEM = {ca_pem!r}",
@@ -334,9 +360,19 @@ class Servers:
 
 # ---------------------------------------------------------------- running
 
-def run_host(binary, script, timeout):
-    return subprocess.run([str(binary), str(script)], stdin=subprocess.DEVNULL,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout)
+def run_host(binary, script, timeout, servers):
+    with subprocess.Popen([str(binary), str(script)], stdin=subprocess.DEVNULL,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as proc:
+        servers.interrupt_pid = proc.pid
+        try:
+            out, _ = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired as e:
+            proc.kill()
+            e.stdout = proc.communicate()[0]
+            raise
+        finally:
+            servers.interrupt_pid = None
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out)
 
 
 def run_board(launcher, script, timeout, extra):
@@ -452,7 +488,7 @@ def main():
             start = time.monotonic()
             try:
                 if args.target == "host":
-                    res = run_host(binary, script, timeout)
+                    res = run_host(binary, script, timeout, servers)
                 elif args.transport == "pyboard":
                     res = run_pyboard(pyboard, launcher, script, timeout, args.launcher_arg, args.device)
                 else:
