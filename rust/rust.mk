@@ -97,8 +97,8 @@ test-rust: engine-lx106 check-header
 
 # Miri over the C ABI's unit tests (rust/engine/src/ffi/tests.rs: in-memory buffers, no
 # sockets): undefined behaviour in the unsafe code of rust/engine/src/ffi fails the run.
-# Isolation off: the host tests' entropy reads /dev/urandom. About 3 minutes (each engine's
-# key share takes a minute under Miri). Part of make test.
+# Isolation off: the host tests' entropy reads /dev/urandom. About 70 s of tests (about 10 s
+# per engine key share under Miri) after the Miri sysroot is built once. Part of make test.
 .PHONY: test-miri
 test-miri:
 	@rustup component list --toolchain nightly --installed 2>/dev/null | grep -q '^miri' || rustup component add miri --toolchain nightly

@@ -1,5 +1,5 @@
 //! The C ABI on in-memory buffers: arguments, call order, wiping. No sockets and no peer
-//! process, so these also run under Miri (`make miri`), which checks the unsafe code of this
+//! process, so these also run under Miri (`make test-miri`), which checks the unsafe code of this
 //! module (engine placement, the pinned task, raw buffers) for undefined behaviour.
 
 extern crate std;
@@ -138,7 +138,7 @@ fn null_engine_is_refused() {
 
 /// ClientHello out in small pieces, a server that is not TLS, then every call after the
 /// failure, then the wipe; then a second engine in the same memory, closed before the
-/// server answered. (Under Miri each engine costs about a minute: its key share.)
+/// server answered.
 #[test]
 fn garbage_from_the_server_then_reuse() {
     let mut m = Mem::new(USSL_RX_BUFFER_MIN, USSL_TX_BUFFER_MIN);
@@ -181,7 +181,6 @@ fn garbage_from_the_server_then_reuse() {
 
 /// A plaintext alert instead of a ServerHello: reported as the peer's alert.
 #[test]
-#[cfg_attr(miri, ignore = "a minute per engine under Miri; the same unsafe paths run in garbage_from_the_server_then_reuse")]
 fn alert_instead_of_server_hello() {
     let mut m = Mem::new(USSL_RX_BUFFER_MIN, USSL_TX_BUFFER_MIN);
     let e = m.new_client(&config(b"localhost", b"", USSL_CERT_NONE)).unwrap();
@@ -197,7 +196,6 @@ fn alert_instead_of_server_hello() {
 }
 
 #[test]
-#[cfg_attr(miri, ignore = "a minute per engine under Miri; the same unsafe paths run in garbage_from_the_server_then_reuse")]
 fn eof_during_the_handshake() {
     let mut m = Mem::new(USSL_RX_BUFFER_MIN, USSL_TX_BUFFER_MIN);
     let e = m.new_client(&config(b"localhost", b"", USSL_CERT_NONE)).unwrap();
