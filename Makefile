@@ -45,4 +45,4 @@ deps:
 	@test "$(MPY_DIR)" != MISSING || { echo "no MicroPython source (see micropython-port/tools/fetch-micropython.sh)"; exit 1; }
 
 clean:
-	rm -rf $(BUILD)/host $(BUILD)/lx106 $(BUILD)/esp8266 $(BUILD)/bearssl target
+	rm -rf $(BUILD)/host $(BUILD)/host-sanitize $(BUILD)/lx106 $(BUILD)/esp8266 $(BUILD)/bearssl $(BUILD)/fuzz target fuzz/target
