@@ -221,6 +221,8 @@ impl Engine {
             flags: c.flags,
             peer_cert: if peer.is_empty() { std::ptr::null_mut() } else { peer.as_mut_ptr() },
             peer_cert_cap: peer.len(),
+            suites: std::ptr::null(),
+            suites_len: 0,
         };
         let mut e = std::ptr::null_mut();
         // SAFETY: every buffer lives in the returned Engine (Vec heap memory does not move)

@@ -87,6 +87,8 @@ fn config(name: &'static [u8], ca: &'static [u8], verify: i32) -> UsslClientConf
         flags: USSL_FLAG_NO_TIME_CHECK,
         peer_cert: core::ptr::null_mut(),
         peer_cert_cap: 0,
+        suites: core::ptr::null(),
+        suites_len: 0,
     }
 }
 
