@@ -6,8 +6,8 @@
 
 use core::convert::Infallible;
 use core::future::{Future, poll_fn};
-use core::pin::pin;
-use core::task::Poll;
+use core::pin::{Pin, pin};
+use core::task::{Context, Poll};
 
 use embedded_tls::{MaxFragmentLength, Suite, TlsConfig, TlsConnection, TlsContext, TlsError, TlsReader, TlsWriter};
 
@@ -54,6 +54,20 @@ fn fail(io: &Io, e: TlsError, stage: Stage) {
     io.fail(error::from_tls(e, stage, io.eof.get(), io.verify_code.get()));
 }
 
+/// Polls `f` from a function of its own, so that its temporaries and those of the code
+/// around the `.await` are not one stack frame (the engine stack is small: every frame on
+/// the handshake's deepest path counts).
+#[inline(never)]
+fn poll_apart<F: Future>(f: Pin<&mut F>, cx: &mut Context<'_>) -> Poll<F::Output> {
+    f.poll(cx)
+}
+
+/// `f.await`, polled through [`poll_apart`]. Takes the future pinned where the caller
+/// keeps it (an `async fn` taking it by value would hold a second copy of it).
+fn apart<F: Future>(mut f: Pin<&mut F>) -> impl Future<Output = F::Output> {
+    poll_fn(move |cx| poll_apart(f.as_mut(), cx))
+}
+
 /// Resolves once `f` holds (checked at each poll).
 async fn wait_until(f: impl Fn() -> bool) {
     poll_fn(|_| if f() { Poll::Ready(()) } else { Poll::Pending }).await
@@ -86,20 +100,12 @@ pub fn drive(
                 config = config.with_max_fragment_length(m);
             }
             config = config.with_cipher_suites(&params.suites);
-            let report = Report { code: &io.verify_code, peer_cert_len: &io.peer_cert_len };
-            let verifier = if params.ca.is_some() || params.peer_cert.is_some() {
-                let settings = Settings {
-                    check: params.ca.is_some(),
-                    anchors: params.ca.unwrap_or(&[]),
-                    host: params.server_name.as_str(),
-                    now: params.now,
-                };
-                Some(Verifier::new(settings, report, params.peer_cert.take()))
-            } else {
-                None
+            let peer_cert = params.peer_cert.take();
+            let mut provider = provider(io, &params, peer_cert);
+            let r = {
+                let open = pin!(conn.open(TlsContext::new(&config, &mut provider)));
+                apart(open).await
             };
-            let mut provider = EngineProvider { rng: rng::from_seed(params.seed), verifier };
-            let r = conn.open(TlsContext::new(&config, &mut provider)).await;
             io.suite.set(conn.negotiated_suite().map_or(0, Suite::code_point));
             match r {
                 Err(e) => Err(error::from_tls(e, Stage::Handshake, io.eof.get(), io.verify_code.get())),
@@ -114,7 +120,7 @@ pub fn drive(
         }
         io.set_phase(Phase::Established);
 
-        let outcome = {
+        let outcome = apart(pin!(async {
             let (reader, writer) = conn.split();
             let mut r = pin!(reader_loop(io, reader));
             let mut w = pin!(writer_loop(io, writer));
@@ -135,18 +141,38 @@ pub fn drive(
                 w.as_mut().poll(cx)
             })
             .await
-        };
+        }))
+        .await;
 
         match outcome {
             Err(e) => fail(io, e, Stage::Data),
             Ok(()) => {
                 // Close requested and every accepted byte sent: our close_notify, also in
                 // answer to the peer's (RFC 8446 section 6.1).
-                let _ = conn.close().await;
+                let _ = apart(pin!(conn.close())).await;
                 io.set_phase(Phase::Closed);
             }
         }
     }
+}
+
+/// The handshake's crypto provider (a function of its own: its temporaries, the
+/// verifier's buffers among them, stay out of the task's stack frame).
+#[inline(never)]
+fn provider<'a>(io: &'a Io, params: &'a Params, peer_cert: Option<&'a mut [u8]>) -> EngineProvider<'a> {
+    let report = Report { code: &io.verify_code, peer_cert_len: &io.peer_cert_len };
+    let verifier = if params.ca.is_some() || peer_cert.is_some() {
+        let settings = Settings {
+            check: params.ca.is_some(),
+            anchors: params.ca.unwrap_or(&[]),
+            host: params.server_name.as_str(),
+            now: params.now,
+        };
+        Some(Verifier::new(settings, report, peer_cert))
+    } else {
+        None
+    };
+    EngineProvider { rng: rng::from_seed(params.seed), verifier }
 }
 
 /// Moves decrypted bytes into `io.plain_out` as room appears. Only ends with an error

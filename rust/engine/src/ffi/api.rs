@@ -223,20 +223,51 @@ pub unsafe extern "C" fn ussl_client_new(
     cfg: *const UsslClientConfig,
     out: *mut *mut UsslEngine,
 ) -> int32_t {
-    if mem.is_null() || rx.is_null() || tx.is_null() || cfg.is_null() || out.is_null() {
+    if out.is_null() {
         return USSL_ERR_ARG;
+    }
+    // SAFETY: same contract.
+    let e = match unsafe { client_place(mem, mem_len, rx, rx_len, tx, tx_len, cfg) } {
+        Ok(e) => e,
+        Err(code) => return code,
+    };
+    // The first poll (ClientHello, key share) runs from this small frame: the checks and
+    // the parameters above stay in `client_place`'s, which is gone by now.
+    // SAFETY: `e` was just placed.
+    unsafe { engine::run(e) };
+    // SAFETY: checked non-NULL.
+    unsafe { *out = e };
+    USSL_OK
+}
+
+/// The checks of `ussl_client_new` and the placing of the engine (not inlined: see there).
+///
+/// # Safety
+/// As for `ussl_client_new`.
+#[inline(never)]
+unsafe fn client_place(
+    mem: *mut core::ffi::c_void,
+    mem_len: size_t,
+    rx: *mut uint8_t,
+    rx_len: size_t,
+    tx: *mut uint8_t,
+    tx_len: size_t,
+    cfg: *const UsslClientConfig,
+) -> Result<*mut UsslEngine, int32_t> {
+    if mem.is_null() || rx.is_null() || tx.is_null() || cfg.is_null() {
+        return Err(USSL_ERR_ARG);
     }
     if mem_len < ENGINE_SIZE || (mem as usize) % ENGINE_ALIGN != 0 {
-        return USSL_ERR_ARG;
+        return Err(USSL_ERR_ARG);
     }
     if rx_len < USSL_RX_BUFFER_MIN || tx_len < USSL_TX_BUFFER_MIN {
-        return USSL_ERR_BUFFER;
+        return Err(USSL_ERR_BUFFER);
     }
     // SAFETY: checked non-NULL; the caller passes a valid config.
     let cfg = unsafe { &*cfg };
     let mode = cfg.verify_mode;
     if !(USSL_CERT_NONE..=USSL_CERT_REQUIRED).contains(&mode) {
-        return USSL_ERR_ARG;
+        return Err(USSL_ERR_ARG);
     }
     // SAFETY: caller contract on cfg's pointers; the name is copied below.
     let name = unsafe { bytes(cfg.server_name, cfg.server_name_len) };
@@ -246,7 +277,7 @@ pub unsafe extern "C" fn ussl_client_new(
         let ok = name.iter().all(|b| b.is_ascii_alphanumeric() || b"-._:".contains(b))
             && core::str::from_utf8(name).is_ok_and(|s| server_name.push_str(s).is_ok());
         if !ok {
-            return USSL_ERR_SERVER_NAME;
+            return Err(USSL_ERR_SERVER_NAME);
         }
     }
     // SAFETY: caller contract: the CA stays valid and unchanged until ussl_engine_free.
@@ -254,17 +285,17 @@ pub unsafe extern "C" fn ussl_client_new(
     let ca = if mode == USSL_CERT_NONE { None } else { ca };
     if let Some(ca) = ca {
         if pem::looks_like_pem(ca) || !crate::verify::is_der_list(ca) {
-            return USSL_ERR_CA_FORMAT;
+            return Err(USSL_ERR_CA_FORMAT);
         }
         if server_name.is_empty() {
-            return USSL_ERR_SERVER_NAME;
+            return Err(USSL_ERR_SERVER_NAME);
         }
     } else if mode == USSL_CERT_REQUIRED {
-        return USSL_ERR_NO_CA;
+        return Err(USSL_ERR_NO_CA);
     }
     // SAFETY: caller contract on cfg's pointers (read here only, copied into `suites`).
-    let Some(suites) = (unsafe { suite_list(cfg.suites, cfg.suites_len) }) else { return USSL_ERR_CIPHER_SUITE };
-    let Some(seed) = rng::seed_from_platform() else { return USSL_ERR_ENTROPY };
+    let Some(suites) = (unsafe { suite_list(cfg.suites, cfg.suites_len) }) else { return Err(USSL_ERR_CIPHER_SUITE) };
+    let Some(seed) = rng::seed_from_platform() else { return Err(USSL_ERR_ENTROPY) };
     let max_fragment = max_fragment(rx_len);
     // Without fragmentation of our writes by embedded-tls, keep our records within the
     // negotiated fragment length.
@@ -282,12 +313,7 @@ pub unsafe extern "C" fn ussl_client_new(
     };
     let params = Params { server_name, ca, now, peer_cert, seed, max_fragment, suites };
     // SAFETY: checked size/alignment above; buffer and lifetime contract from the caller.
-    let e = unsafe { engine::place(mem.cast(), rx, rx_len, tx, tx_len, tx_used, params) };
-    // SAFETY: `e` was just placed.
-    unsafe { engine::run(e) };
-    // SAFETY: checked non-NULL.
-    unsafe { *out = e };
-    USSL_OK
+    Ok(unsafe { engine::place(mem.cast(), rx, rx_len, tx, tx_len, tx_used, params) })
 }
 
 /// Gives the engine bytes received from the socket. Returns how many were accepted

@@ -20,7 +20,8 @@ mod time;
 use core::cell::Cell;
 
 use embedded_tls::{
-    CertificateEntryRef, CertificateRef, CertificateVerifyRef, SignatureScheme, TlsCipherSuite, TlsError, TlsVerifier,
+    CertificateEntryRef, CertificateRef, CertificateVerifyRef, MAX_CERTIFICATE_ENTRIES, SignatureScheme, TlsCipherSuite,
+    TlsError, TlsVerifier,
 };
 use embedded_tls::Transcript;
 
@@ -234,7 +235,7 @@ impl<S: TlsCipherSuite> TlsVerifier<S> for Verifier<'_> {
     }
 
     fn verify_certificate(&mut self, transcript: &S::Hash, cert: CertificateRef<'_>) -> Result<(), TlsError> {
-        let mut list: heapless::Vec<&[u8], 16> = heapless::Vec::new();
+        let mut list: heapless::Vec<&[u8], MAX_CERTIFICATE_ENTRIES> = heapless::Vec::new();
         for e in &cert.entries {
             match e {
                 CertificateEntryRef::X509(d) => {

@@ -1,7 +1,7 @@
 use crate::config::{TlsCipherSuite, TlsConfig};
 use crate::handshake::{ClientHandshake, ServerHandshake};
 use crate::key_schedule::{KeySchedule, ReadKeySchedule, WriteKeySchedule};
-use crate::record::{ClientRecord, ServerRecord};
+use crate::record::{ClientRecord, RecordHeader, ServerRecord};
 use crate::record_reader::RecordReader;
 use crate::write_buffer::WriteBuffer;
 use crate::{CertificateVerify, CryptoProvider, TlsError, TlsVerifier};
@@ -38,9 +38,9 @@ where
         data: mut app_data,
     }) = record
     {
-        // ussl: the AEAD of the suite the server chose.
-        let (suite, server_key, nonce) = key_schedule.record_keys()?;
-        crate::suite::open(suite, server_key, &nonce, header.data(), &mut app_data)?;
+        // ussl: the record's decryption (the AEAD of the suite the server chose) lives in a
+        // frame of its own, released before the callback (certificate checks) runs.
+        open_record(key_schedule, &header, &mut app_data)?;
 
         let padding = app_data
             .as_slice()
@@ -95,6 +95,20 @@ where
         cb(key_schedule, record)?;
     }
     Ok(())
+}
+
+/// ussl: decrypts a record in place (see `decrypt_record`).
+#[inline(never)]
+fn open_record<CipherSuite>(
+    key_schedule: &mut ReadKeySchedule<CipherSuite>,
+    header: &RecordHeader,
+    app_data: &mut CryptoBuffer<'_>,
+) -> Result<(), TlsError>
+where
+    CipherSuite: TlsCipherSuite,
+{
+    let (suite, server_key, nonce) = key_schedule.record_keys()?;
+    crate::suite::open(suite, server_key, &nonce, header.data(), app_data)
 }
 
 pub(crate) fn encrypt<CipherSuite>(
@@ -411,27 +425,14 @@ where
                         {
                             return Err(TlsError::InvalidHandshake);
                         }
-                        handshake.certificate_request.replace(request.try_into()?);
+                        store_certificate_request(handshake, request)?;
                     }
                     ServerHandshake::Finished(finished) => {
                         if expect != Expect::Finished {
                             return Err(TlsError::InvalidHandshake);
                         }
                         handshake.expect = Expect::Done;
-                        if !key_schedule.verify_server_finished(&finished)? {
-                            warn!("Server signature verification failed");
-                            return Err(TlsError::InvalidSignature);
-                        }
-
-                        // trace!("server verified {}", verified);
-                        state = if handshake.certificate_request.is_some() {
-                            State::ClientCert
-                        } else {
-                            handshake
-                                .traffic_hash
-                                .replace(key_schedule.transcript_hash().clone());
-                            State::ClientFinished
-                        };
+                        state = server_finished(handshake, key_schedule, &finished)?;
                     }
                     _ => return Err(TlsError::InvalidHandshake),
                 }
@@ -448,6 +449,45 @@ where
         Ok(())
     })?;
     Ok(state)
+}
+
+// ussl: the arms of `process_server_verify` with large temporaries are functions of their
+// own, so that their frames are not under the certificate checks (the engine stack is small).
+#[inline(never)]
+fn store_certificate_request<CipherSuite>(
+    handshake: &mut Handshake<CipherSuite>,
+    request: crate::handshake::certificate_request::CertificateRequestRef<'_>,
+) -> Result<(), TlsError>
+where
+    CipherSuite: TlsCipherSuite,
+{
+    handshake.certificate_request.replace(request.try_into()?);
+    Ok(())
+}
+
+#[inline(never)]
+fn server_finished<CipherSuite>(
+    handshake: &mut Handshake<CipherSuite>,
+    key_schedule: &mut ReadKeySchedule<CipherSuite>,
+    finished: &crate::handshake::finished::Finished,
+) -> Result<State, TlsError>
+where
+    CipherSuite: TlsCipherSuite,
+{
+    if !key_schedule.verify_server_finished(finished)? {
+        warn!("Server signature verification failed");
+        return Err(TlsError::InvalidSignature);
+    }
+
+    // trace!("server verified {}", verified);
+    Ok(if handshake.certificate_request.is_some() {
+        State::ClientCert
+    } else {
+        handshake
+            .traffic_hash
+            .replace(key_schedule.transcript_hash().clone());
+        State::ClientFinished
+    })
 }
 
 fn client_cert<'r, Provider>(

@@ -79,6 +79,8 @@ pub use config::UnsecureProvider;
 pub use suite::{HashOut, Suite, Transcript, TranscriptHash};
 pub use extensions::extension_data::signature_algorithms::SignatureScheme;
 pub use handshake::certificate_verify::CertificateVerify;
+// ussl: the verifier sizes its list of certificates by it.
+pub use handshake::certificate::MAX_CERTIFICATE_ENTRIES;
 pub use rand_core::{CryptoRng, CryptoRngCore};
 
 #[cfg(feature = "webpki")]

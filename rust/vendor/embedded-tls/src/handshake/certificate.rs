@@ -4,13 +4,18 @@ use crate::extensions::messages::CertificateExtension;
 use crate::parse_buffer::ParseBuffer;
 use heapless::Vec;
 
+/// ussl: most certificates a Certificate message may carry (0.19.0: 16). This message is
+/// copied by value several times on the handshake's deepest stack path (each entry is a
+/// slice): 8 covers a leaf, its intermediates and a cross-signed extra or two.
+pub const MAX_CERTIFICATE_ENTRIES: usize = 8;
+
 #[derive(Debug)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct CertificateRef<'a> {
     raw_entries: &'a [u8],
     request_context: &'a [u8],
 
-    pub entries: Vec<CertificateEntryRef<'a>, 16>,
+    pub entries: Vec<CertificateEntryRef<'a>, MAX_CERTIFICATE_ENTRIES>,
 }
 
 impl<'a> CertificateRef<'a> {
