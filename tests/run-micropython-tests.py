@@ -23,6 +23,8 @@ The runner starts real TLS peers on 127.0.0.1 (no mocks):
                that also records whether the client closed with close_notify
   HTTP_PORT    a plain-TCP server that answers HTTP (not TLS)
   CLOSE_PORT   a TCP server that reads the ClientHello and closes (mid-handshake EOF)
+  EXPIRED_TLS_PORT  openssl s_server -tls1_3 -www with an expired leaf (tests/certs/make-chains.sh
+               bad-expired + p256-int; EXPIRED_CA_DER is its root): the time-check opt-out
   HOSTILE_PORT tests/hostile/tls13_peer.py: a TLS 1.3 server that misbehaves in the way named
                by a line the client sends before its ClientHello (tls_hostile.py)
   INTERRUPT_PORT  reads the ClientHello, stays silent and sends SIGINT to the script under
@@ -269,6 +271,19 @@ class Servers:
         self.tls_port = self.start_s_server(cert_dir, [])
         self.suite_ports = {name: self.start_s_server(cert_dir, ["-ciphersuites", name])
                             for name in SUITES}
+        # A valid chain but for its dates (the leaf expired in 2021).
+        chains = cert_dir.parent / "chains"
+        subprocess.run(["sh", str(ROOT / "tests" / "certs" / "make-chains.sh"), str(chains)], check=True)
+        self.expired_ca = chains / "p256-root.der"
+        self.expired_tls_port = free_port()
+        proc = subprocess.Popen(
+            ["openssl", "s_server", "-tls1_3", "-www", "-quiet",
+             "-accept", f"{SERVER_HOST}:{self.expired_tls_port}",
+             "-cert", str(chains / "bad-expired.pem"), "-key", str(chains / "bad-expired.key"),
+             "-cert_chain", str(chains / "p256-int.pem")],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.procs.append(proc)
+        wait_port(self.expired_tls_port, proc)
         self.py_tls = PyTlsServer(cert_dir)
         http = listen_socket()
         serve_forever(http, http_handler)
@@ -340,6 +355,8 @@ class Servers:
             f"CLOSE_PORT = {self.close_port}",
             f"HOSTILE_PORT = {self.hostile_port}",
             f"INTERRUPT_PORT = {self.interrupt_port}",
+            f"EXPIRED_TLS_PORT = {self.expired_tls_port}",
+            f"EXPIRED_CA_DER = {self.expired_ca.read_bytes()!r}",
             f"CA_DER = {ca_der!r}",
             f"OTHER_CA_DER = {other_der!r}",
             f"CA_PEM = {ca_pem!r}",

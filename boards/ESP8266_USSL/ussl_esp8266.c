@@ -83,10 +83,16 @@ int32_t ussl_platform_entropy(uint8_t *buf, size_t len) {
     return 0;
 }
 
-// Seconds since 1970-01-01 from the port's RTC, or -1 while the clock still counts from
-// its reset value (before 2024: never set by ntptime.settime() or machine.RTC().datetime()).
+// The port's RTC (ports/esp8266/machine_rtc.c): microseconds since the port's epoch
+// (2000-01-01 unless the port counts from 1970), kept in RTC memory across soft resets and
+// deep sleep, set by ntptime.settime() and machine.RTC().datetime(...).
+extern uint64_t pyb_rtc_get_us_since_epoch(void);
+
+// Seconds since 1970-01-01 from that RTC, or -1 while it still counts from its reset value
+// (before 2024: never set since power-up). The engine then fails verification with "clock
+// not set" unless the caller opted out of the time check.
 int64_t ussl_platform_unix_time(void) {
-    uint64_t ns = timeutils_nanoseconds_since_epoch_to_nanoseconds_since_1970(mp_hal_time_ns());
+    uint64_t ns = timeutils_nanoseconds_since_epoch_to_nanoseconds_since_1970(pyb_rtc_get_us_since_epoch() * 1000ULL);
     int64_t s = (int64_t)(ns / 1000000000ULL);
     return s < 1704067200 ? -1 : s; // 2024-01-01T00:00:00Z
 }

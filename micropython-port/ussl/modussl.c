@@ -5,7 +5,8 @@
  *   ussl.wrap_socket(sock, server_side=False, key=None, cert=None, cert_reqs=CERT_NONE,
  *                    cadata=None, server_hostname=None, do_handshake=True) -> SSLSocket
  *   ussl.SSLContext(PROTOCOL_TLS_CLIENT | PROTOCOL_TLS_SERVER): verify_mode (CERT_REQUIRED by
- *       default for a client), load_verify_locations(cadata), get_ciphers(), set_ciphers(list),
+ *       default for a client), verify_flags (0 or VERIFY_X509_NO_CHECK_TIME: certificate dates
+ *       not checked), load_verify_locations(cadata), get_ciphers(), set_ciphers(list),
  *       wrap_socket(sock, *, server_side=False, do_handshake_on_connect=True, server_hostname=None)
  *   Server side (server_side=True, PROTOCOL_TLS_SERVER, key/cert) is refused with a clear error:
  *   the engine is a TLS client.
@@ -491,7 +492,7 @@ static const char *ussl_get_sni(mp_obj_t hostname, size_t *sni_len) {
 
 // Create the SSL socket over `sock` (arguments already checked) and optionally run the
 // handshake. Shared by ussl.wrap_socket and SSLContext.wrap_socket.
-static mp_obj_t ussl_socket_new(mp_obj_t sock, const char *sni, size_t sni_len,
+static mp_obj_t ussl_socket_new(mp_obj_t sock, uint32_t flags, const char *sni, size_t sni_len,
     const mp_buffer_info_t *cadata, mp_int_t cert_reqs, bool do_handshake,
     const uint16_t *suites, size_t n_suites) {
     mp_buffer_info_t ca = *cadata;
@@ -576,6 +577,7 @@ static mp_obj_t ussl_socket_new(mp_obj_t sock, const char *sni, size_t sni_len,
     // The engine copies the list during ussl_client_new (NULL: every suite it has).
     o->cfg.suites = suites;
     o->cfg.suites_len = n_suites;
+    o->cfg.flags = flags;
 
     UsslEngine *engine = NULL;
     ussl_call_t call = { .op = CALL_NEW, .mem = mem, .mem_len = engine_size, .o = o, .out = &engine };
@@ -662,7 +664,7 @@ static mp_obj_t ussl_wrap_socket(size_t n_args, const mp_obj_t *pos_args, mp_map
             mp_raise_ValueError(MP_ERROR_TEXT("CERT_REQUIRED requires server_hostname"));
         }
     }
-    return ussl_socket_new(sock, sni, sni_len, &ca, cert_reqs, args[ARG_do_handshake].u_bool, NULL, 0);
+    return ussl_socket_new(sock, 0, sni, sni_len, &ca, cert_reqs, args[ARG_do_handshake].u_bool, NULL, 0);
 }
 static MP_DEFINE_CONST_FUN_OBJ_KW(ussl_wrap_socket_obj, 1, ussl_wrap_socket);
 
@@ -675,6 +677,12 @@ static MP_DEFINE_CONST_FUN_OBJ_KW(ussl_wrap_socket_obj, 1, ussl_wrap_socket);
 // Most suites a list can name: every TLS 1.3 suite the engine may have.
 #define USSL_MAX_SUITES (3)
 
+// SSLContext.verify_flags, as CPython's: OpenSSL's X509_V_FLAG_* bits. The one we honour is
+// X509_V_FLAG_NO_CHECK_TIME (same value, so `ctx.verify_flags |= VERIFY_X509_NO_CHECK_TIME`
+// means the same with CPython on OpenSSL): certificate dates are not checked, for devices
+// whose clock cannot be set. Chain, signatures and name are still checked.
+#define USSL_VERIFY_X509_NO_CHECK_TIME (0x200000)
+
 typedef struct _ussl_context_obj_t {
     mp_obj_base_t base;
     mp_obj_t cadata;            // trust anchor as DER bytes, or None
@@ -682,6 +690,7 @@ typedef struct _ussl_context_obj_t {
     uint8_t verify_mode;
     uint8_t n_suites;           // 0: the engine's default list
     uint16_t suites[USSL_MAX_SUITES]; // set_ciphers(), IANA code points, preference order
+    uint32_t verify_flags;
 } ussl_context_obj_t;
 
 static const mp_obj_type_t ussl_context_type;
@@ -698,25 +707,36 @@ static mp_obj_t ussl_context_make_new(const mp_obj_type_t *type, size_t n_args, 
     self->n_suites = 0;
     // As upstream: a client verifies the server by default, a server does not ask clients.
     self->verify_mode = protocol == USSL_PROTOCOL_TLS_CLIENT ? USSL_CERT_REQUIRED : USSL_CERT_NONE;
+    self->verify_flags = 0;
     return MP_OBJ_FROM_PTR(self);
 }
 
 static void ussl_context_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
     ussl_context_obj_t *self = MP_OBJ_TO_PTR(self_in);
-    if (attr != MP_QSTR_verify_mode) {
+    if (attr != MP_QSTR_verify_mode && attr != MP_QSTR_verify_flags) {
         if (dest[0] == MP_OBJ_NULL) {
             dest[1] = MP_OBJ_SENTINEL; // continue in locals_dict
         }
         return;
     }
     if (dest[0] == MP_OBJ_NULL) {
-        dest[0] = MP_OBJ_NEW_SMALL_INT(self->verify_mode);
+        dest[0] = attr == MP_QSTR_verify_mode ? MP_OBJ_NEW_SMALL_INT(self->verify_mode)
+            : mp_obj_new_int_from_uint(self->verify_flags);
     } else if (dest[1] != MP_OBJ_NULL) {
-        mp_int_t mode = mp_obj_get_int(dest[1]);
-        if (mode < USSL_CERT_NONE || mode > USSL_CERT_REQUIRED) {
-            mp_raise_ValueError(MP_ERROR_TEXT("invalid verify_mode"));
+        mp_int_t v = mp_obj_get_int(dest[1]);
+        if (attr == MP_QSTR_verify_mode) {
+            if (v < USSL_CERT_NONE || v > USSL_CERT_REQUIRED) {
+                mp_raise_ValueError(MP_ERROR_TEXT("invalid verify_mode"));
+            }
+            self->verify_mode = v;
+        } else {
+            // Other X509_V_FLAG_* bits would change checks we do not make: refuse them rather
+            // than pretend.
+            if (v < 0 || (v & ~(mp_int_t)USSL_VERIFY_X509_NO_CHECK_TIME) != 0) {
+                mp_raise_ValueError(MP_ERROR_TEXT("verify_flags: only VERIFY_X509_NO_CHECK_TIME is supported"));
+            }
+            self->verify_flags = v;
         }
-        self->verify_mode = mode;
         dest[0] = MP_OBJ_NULL; // stored
     }
 }
@@ -853,7 +873,8 @@ static mp_obj_t ussl_context_wrap_socket(size_t n_args, const mp_obj_t *pos_args
             mp_raise_ValueError(MP_ERROR_TEXT("CERT_REQUIRED requires server_hostname"));
         }
     }
-    return ussl_socket_new(sock, sni, sni_len, &ca, self->verify_mode, args[ARG_do_handshake_on_connect].u_bool,
+    uint32_t flags = (self->verify_flags & USSL_VERIFY_X509_NO_CHECK_TIME) ? USSL_FLAG_NO_TIME_CHECK : 0;
+    return ussl_socket_new(sock, flags, sni, sni_len, &ca, self->verify_mode, args[ARG_do_handshake_on_connect].u_bool,
         self->suites, self->n_suites);
 }
 static MP_DEFINE_CONST_FUN_OBJ_KW(ussl_context_wrap_socket_obj, 2, ussl_context_wrap_socket);
@@ -1262,6 +1283,7 @@ static const mp_rom_map_elem_t ussl_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_CERT_NONE), MP_ROM_INT(USSL_CERT_NONE) },
     { MP_ROM_QSTR(MP_QSTR_CERT_OPTIONAL), MP_ROM_INT(USSL_CERT_OPTIONAL) },
     { MP_ROM_QSTR(MP_QSTR_CERT_REQUIRED), MP_ROM_INT(USSL_CERT_REQUIRED) },
+    { MP_ROM_QSTR(MP_QSTR_VERIFY_X509_NO_CHECK_TIME), MP_ROM_INT(USSL_VERIFY_X509_NO_CHECK_TIME) },
 };
 static MP_DEFINE_CONST_DICT(ussl_module_globals, ussl_module_globals_table);
 

@@ -19,6 +19,7 @@ import sys
 PORT_PREFIXES = ("mp_", "m_", "nlr_", "gc_", "qstr_", "vstr_", "MP_", "mpz_")
 PORT_NAMES = {
     "_xtos_set_exception_handler", "system_restart",  # SDK
+    "pyb_rtc_get_us_since_epoch",  # the port's RTC (machine_rtc.c)
     # shared/libc/string0.c (the port's libc)
     "memcpy", "memmove", "memset", "memcmp", "memchr", "strlen", "strcmp", "strncmp", "strcpy", "strncpy",
     "strcat", "strchr", "strstr", "strspn", "strcspn",
