@@ -20,6 +20,9 @@
 //! the rest of Rust's rodata must stay in DRAM.
 #![no_std]
 #![forbid(unsafe_code)]
+// What runs once per verification (scalar inverse and products, NAF recoding, decoding) is
+// built for size, the field and point arithmetic for speed (the crate's opt-level 3).
+#![feature(optimize_attribute)]
 
 mod ct_point;
 pub mod ecdh;
@@ -75,6 +78,7 @@ pub fn verify_prehash(pubkey_sec1: &[u8], prehash: &[u8; 32], r: &[u8; 32], s: &
 /// u1 = e/s and u2 = r/s (mod n), e the digest as an integer mod n (SHA-256 fits P-256's
 /// 256-bit order: no truncation). Not inlined: its temporaries stay off the caller's frame.
 #[inline(never)]
+#[optimize(size)]
 fn u1_u2(prehash: &[u8; 32], r: &scalar::Words, s: &scalar::Words) -> (scalar::Words, scalar::Words) {
     let e = scalar::reduce(&be_bytes_to_words(prehash));
     let w = scalar::invert_vartime(s);
@@ -84,6 +88,7 @@ fn u1_u2(prehash: &[u8; 32], r: &scalar::Words, s: &scalar::Words) -> (scalar::W
 /// x(R) mod n == r  <=>  x(R) == r or x(R) == r + n (when r + n < p), with x(R) = X/Z^2:
 /// compared as X == r*Z^2, no inversion.
 #[inline(never)]
+#[optimize(size)]
 fn x_matches(sum: &Jacobian, r: &scalar::Words) -> bool {
     let z2 = sum.z.sqr();
     if Fe::from_words(r).mul(&z2).equals(&sum.x) {
@@ -102,6 +107,7 @@ pub fn verify_prehash_der(pubkey_sec1: &[u8], prehash: &[u8; 32], sig_der: &[u8]
 
 /// DER signature to (r, s) as 32-byte big-endian values. Strict DER: definite minimal
 /// lengths, minimal positive INTEGERs, no trailing bytes.
+#[optimize(size)]
 pub fn parse_der_signature(der: &[u8]) -> Result<([u8; 32], [u8; 32]), Error> {
     let (body, rest) = der_tlv(der, 0x30)?;
     if !rest.is_empty() {
@@ -160,6 +166,7 @@ fn der_uint32(v: &[u8]) -> Result<[u8; 32], Error> {
 
 /// SEC1 point decoding with the curve check (compressed points: y from a square root).
 #[inline(never)]
+#[optimize(size)]
 fn decode_point(sec1: &[u8]) -> Result<Affine, Error> {
     let bad = Error::InvalidPublicKey;
     let coord = |b: &[u8]| -> Result<Fe, Error> {

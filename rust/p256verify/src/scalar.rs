@@ -82,6 +82,8 @@ pub(crate) fn reduce(a: &Words) -> Words {
 }
 
 /// a * b mod n for a, b < n, by double-and-add over the bits of b.
+#[inline(never)]
+#[optimize(size)]
 pub(crate) fn mul_mod(a: &Words, b: &Words) -> Words {
     let mut acc = [0u32; 8];
     for i in (0..256).rev() {
@@ -95,6 +97,8 @@ pub(crate) fn mul_mod(a: &Words, b: &Words) -> Words {
 
 /// a^-1 mod n for 0 < a < n, by the binary extended Euclidean algorithm (variable time:
 /// a is public). Invariants: x1*a = u and x2*a = v (mod n).
+#[inline(never)]
+#[optimize(size)]
 pub(crate) fn invert_vartime(a: &Words) -> Words {
     let mut one = [0u32; 8];
     one[0] = 1;
@@ -122,6 +126,8 @@ pub(crate) fn invert_vartime(a: &Words) -> Words {
 
 /// Width-w NAF of a 256-bit scalar: digits odd in -(2^(w-1)-1)..=2^(w-1)-1 or zero, at most
 /// one non-zero digit in any w consecutive ones. 257 digits (the top one may carry out).
+#[inline(never)]
+#[optimize(size)]
 pub(crate) fn wnaf(k: &Words, w: u32, out: &mut [i8; 257]) {
     out.fill(0);
     // 9 words: room for the carry out of the top word.
