@@ -11,14 +11,16 @@ void ussl_esp8266_init(void);
 // The ussl shim (micropython-port/ussl/modussl.c) on this board, as on the emulated one
 // (boards/qemu_lx106): record buffers sized for the 38 KiB heap (rx: one 4096-byte fragment
 // + 272 B, the engine asks for max_fragment_length 4096; tx 2048); engine calls run on a
-// 6 KiB stack taken from the GC heap for the duration of the call, the size of the emulated
-// board's engine stack. Measured peak of a handshake there, certificate verification
+// 6 KiB stack taken from the GC heap with the first connection and shared by all of them
+// until the last one is freed (modussl.c, MICROPY_USSL_SHARED_STACK_SIZE), the size of the
+// emulated board's engine stack. Measured peak of a handshake there, certificate verification
 // included (P-256 and RSA-2048 chains): 5,696 B (the deepest path is the ECDHE shared
 // secret, not the verifier), which leaves 448 B for the SDK's interrupt handlers (they run
 // on whatever stack is current). The C stack is 8 KiB for the rest.
 void ussl_esp8266_engine_call(void (*fn)(void *), void *arg);
 #define MICROPY_USSL_ENGINE_CALL(fn, arg) ussl_esp8266_engine_call((fn), (arg))
 #define MICROPY_USSL_ENGINE_STACK_SIZE  (6144)
+#define MICROPY_USSL_SHARED_STACK_SIZE  (MICROPY_USSL_ENGINE_STACK_SIZE)
 #define MICROPY_USSL_RX_BUFFER          (4096 + 272)
 #define MICROPY_USSL_TX_BUFFER          (2048)
 // Verification fits that stack (see above).

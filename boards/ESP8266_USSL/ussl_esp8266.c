@@ -5,9 +5,9 @@
 //    LoadStoreError handler that lets the Rust engine's read-only data live in flash.
 //  - ussl_platform_entropy(): the hardware RNG register, mixed with the cycle counter.
 //  - ussl_platform_unix_time(): the port's RTC (machine.RTC / ntptime), for certificate dates.
-//  - ussl_esp8266_engine_call(): runs an engine call on a stack taken from the GC heap for the
-//    duration of the call, so the 8 KiB C stack only holds the interpreter (BearSSL's "stack
-//    thunk" idea on this chip).
+//  - ussl_esp8266_engine_call(): runs an engine call on the shim's engine stack, one block of
+//    the GC heap shared by all connections, so the 8 KiB C stack only holds the interpreter
+//    (BearSSL's "stack thunk" on this chip).
 #include <stdbool.h>
 #include <stdint.h>
 #include <stddef.h>
@@ -59,7 +59,9 @@ static void ussl_load_store_handler(ussl_exc_frame_t *frame, int cause) {
 
 // Once per boot (the handler survives soft resets): a second install would record our own
 // handler as the previous one.
+void ussl_engine_stack_forget(void);
 void ussl_esp8266_init(void) {
+    ussl_engine_stack_forget(); // the shim's shared engine stack went with the old heap
     static bool installed;
     if (!installed) {
         previous_load_store_handler = _xtos_set_exception_handler(USSL_EXCCAUSE_LOAD_STORE, ussl_load_store_handler);
@@ -121,20 +123,19 @@ __asm__ (
     );
 
 // The engine never calls back into MicroPython (only ussl_platform_entropy): no GC, NLR
-// jump or allocation happens while a1 points into the heap block, and the block stays
-// referenced from this frame (on the interpreter's stack, which the GC scans).
-// With the GC locked (a finaliser during the sweep: the shim only frees the engine there,
-// which zeroizes and drops its state with little stack) nothing can be allocated: that call
-// runs on the current stack. Otherwise a full heap raises MemoryError before the engine runs.
+// jump or allocation happens while a1 points into the heap block. The block is the shim's
+// shared engine stack (MICROPY_USSL_SHARED_STACK_SIZE): taken from the GC heap when the first
+// connection is made, kept by a root pointer while any engine exists, so every engine call
+// (finalisers included) finds it. Without it (cannot happen: an engine exists) the call runs
+// on the current stack.
+void *ussl_engine_stack_top(void);
 void ussl_esp8266_engine_call(void (*fn)(void *), void *arg) {
-    if (gc_is_locked()) {
+    void *top = ussl_engine_stack_top();
+    if (top == NULL) {
         fn(arg);
         return;
     }
-    uint8_t *stack = m_new(uint8_t, MICROPY_USSL_ENGINE_STACK_SIZE);
-    uintptr_t top = ((uintptr_t)stack + MICROPY_USSL_ENGINE_STACK_SIZE) & ~(uintptr_t)15;
-    ussl_call_on_stack(fn, arg, (void *)top);
-    m_del(uint8_t, stack, MICROPY_USSL_ENGINE_STACK_SIZE);
+    ussl_call_on_stack(fn, arg, top);
 }
 
 // Rust lowers traps (a bug, never bad input) to abort(): report and restart the chip.

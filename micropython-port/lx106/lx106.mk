@@ -9,7 +9,8 @@
 # LX106_ENGINE_STACK=n (bytes, multiple of 64: the TLS engine's own stack, for experiments;
 # default in boards/qemu_lx106/mpconfigboard.h), LX106_VERIFY_MEASURE=1 (let wrap_socket verify
 # certificates although the engine stack cannot hold the verifier: only for measuring its
-# need with lx106.stack_guard(False), see tests/board/tls_probe.py).
+# need with lx106.stack_guard(False), see tests/board/tls_probe.py), LX106_HEAP_STACK=1 (the
+# engine stack's block taken from the GC heap as on the real board, see mpconfigport.h).
 LX106_DIR       := micropython-port/lx106
 LX106_BOARD_DIR := boards/qemu_lx106
 LX106_BUILD     := $(BUILD)/lx106
@@ -31,7 +32,11 @@ LX106_ENGINE_DEP :=
 LX106_ENGINE_ARG := ENGINE_LIB=
 endif
 # One object directory per configuration, so switching never mixes objects built with other flags.
-LX106_OBJ := $(abspath $(LX106_BUILD))/obj-e$(LX106_ENGINE)-u$(LX106_USSL)$(if $(LX106_HEAP_KB),-h$(LX106_HEAP_KB))$(if $(LX106_ENGINE_STACK),-s$(LX106_ENGINE_STACK))$(if $(filter 1,$(LX106_VERIFY_MEASURE)),-verify)
+# LX106_HEAP_STACK=1: the shim also takes the engine stack's block from the GC heap, as the
+# real board does (MICROPY_USSL_SHARED_STACK_SIZE), to see the heap as the chip has it.
+LX106_CFLAGS_EXTRA := $(strip $(if $(filter 1,$(LX106_VERIFY_MEASURE)),-DMICROPY_USSL_VERIFY_STACK_OK=1) \
+	$(if $(filter 1,$(LX106_HEAP_STACK)),-DLX106_HEAP_STACK=1))
+LX106_OBJ := $(abspath $(LX106_BUILD))/obj-e$(LX106_ENGINE)-u$(LX106_USSL)$(if $(LX106_HEAP_KB),-h$(LX106_HEAP_KB))$(if $(LX106_ENGINE_STACK),-s$(LX106_ENGINE_STACK))$(if $(filter 1,$(LX106_VERIFY_MEASURE)),-verify)$(if $(filter 1,$(LX106_HEAP_STACK)),-hs)
 
 .PHONY: board run test-board-smoke
 board: $(LX106_ENGINE_DEP)
@@ -39,7 +44,7 @@ board: $(LX106_ENGINE_DEP)
 	$(MAKE) -C $(LX106_DIR) TOP=$(abspath $(MPY_DIR)) BUILD=$(LX106_OBJ) BOARD_DIR=$(abspath $(LX106_BOARD_DIR)) \
 		$(LX106_ENGINE_ARG) USSL=$(LX106_USSL) $(if $(LX106_HEAP_KB),HEAP_KB=$(LX106_HEAP_KB)) \
 		$(if $(LX106_ENGINE_STACK),ENGINE_STACK=$(LX106_ENGINE_STACK)) \
-		$(if $(filter 1,$(LX106_VERIFY_MEASURE)),CFLAGS_EXTRA=-DMICROPY_USSL_VERIFY_STACK_OK=1) FIRMWARE=$(LX106_OBJ)/firmware.elf PYTHON=$(PYTHON)
+		$(if $(LX106_CFLAGS_EXTRA),CFLAGS_EXTRA="$(LX106_CFLAGS_EXTRA)") FIRMWARE=$(LX106_OBJ)/firmware.elf PYTHON=$(PYTHON)
 	cp $(LX106_OBJ)/firmware.elf $(LX106_FIRMWARE)
 	@echo "board: $(LX106_FIRMWARE) (engine=$(LX106_ENGINE) ussl=$(LX106_USSL))"
 

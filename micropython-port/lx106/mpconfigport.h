@@ -105,6 +105,13 @@ int64_t lx106_unix_time(void);
 #define MICROPY_USSL_VERIFY_STACK_OK        (LX106_ENGINE_STACK_SIZE >= MICROPY_USSL_VERIFY_STACK_NEED + 256)
 #endif
 #define MICROPY_USSL_ENGINE_STACK_SIZE      (LX106_ENGINE_STACK_SIZE)
+// The real board runs the engine on a block of the GC heap shared by all connections.
+// `make board LX106_HEAP_STACK=1` has the shim take the same block here (the engine still
+// runs on the static stack above: guard, painting), so the 38 KiB heap holds it as on the
+// chip; 6 of the 15 test scripts then run out of heap (MemoryError), hence not the default.
+#if defined(LX106_HEAP_STACK) && LX106_HEAP_STACK
+#define MICROPY_USSL_SHARED_STACK_SIZE      (LX106_ENGINE_STACK_SIZE)
+#endif
 #endif
 
 // Socket relay connection state lives in the port; no root pointers needed.

@@ -35,6 +35,7 @@
  */
 #include <string.h>
 
+#include "py/gc.h"
 #include "py/mperrno.h"
 #include "py/objexcept.h"
 #include "py/objstr.h"
@@ -64,6 +65,17 @@
 // fn on a separate stack. Default: a direct call on the interpreter's C stack.
 #ifndef MICROPY_USSL_ENGINE_CALL
 #define MICROPY_USSL_ENGINE_CALL(fn, arg) ((fn)(arg))
+#endif
+
+// Port hook: MICROPY_USSL_SHARED_STACK_SIZE (bytes, 0: none). When set, the shim takes one
+// block of that size from the GC heap when the first engine is created and keeps it until
+// the last engine is freed; ussl_engine_stack_top() gives the port its top,
+// for MICROPY_USSL_ENGINE_CALL to run the engine on (the ESP8266's 8 KiB C stack cannot hold
+// it). Kept alive by the sockets that hold an engine (no root pointer needed). One block for every connection, taken while the heap is least fragmented, as
+// BearSSL's stack thunk on the ESP8266 Arduino core; a block per call failed in 6 of the 15
+// board test scripts on the 38 KiB heap (MemoryError).
+#ifndef MICROPY_USSL_SHARED_STACK_SIZE
+#define MICROPY_USSL_SHARED_STACK_SIZE (0)
 #endif
 
 // Whether the stack engine calls run on is large enough for certificate verification
@@ -110,6 +122,9 @@ typedef struct _ussl_socket_obj_t {
     uint8_t *rx;                // incoming record buffer
     uint8_t *tx;                // outgoing record buffer
     uint8_t *io;                // staging buffer for socket reads
+    #if MICROPY_USSL_SHARED_STACK_SIZE > 0
+    uint8_t *engine_stack;      // the shared engine stack, while this object has an engine
+    #endif
     uint8_t *ca;                // private copy of cadata as DER (engine keeps a pointer)
     uint8_t *peer_cert;         // server's leaf certificate (DER), see MICROPY_USSL_PEER_CERT_MAX
     size_t peer_cert_cap;
@@ -413,10 +428,61 @@ static int ussl_ensure_handshake(ussl_socket_obj_t *self) {
 // Resources
 
 // Drop the engine (zeroizes its state) and give the buffers back to the heap. No I/O.
+#if MICROPY_USSL_SHARED_STACK_SIZE > 0
+// The block is kept alive by the sockets that hold an engine (each one references it, so
+// the GC sees it); this pointer only finds it and is cleared with the last engine.
+static uint8_t *ussl_shared_stack;
+static size_t ussl_live_engines;
+
+// Top of the shared engine stack (16-byte aligned), or NULL while no engine exists.
+void *ussl_engine_stack_top(void) {
+    uint8_t *b = ussl_shared_stack;
+    return b == NULL ? NULL : (void *)(((uintptr_t)b + MICROPY_USSL_SHARED_STACK_SIZE) & ~(uintptr_t)15);
+}
+
+// At every (soft) reset, with a new heap: nothing refers to an old block any more.
+void ussl_engine_stack_forget(void) {
+    ussl_shared_stack = NULL;
+    ussl_live_engines = 0;
+}
+
+// Before o's engine is created: the block exists afterwards (MemoryError otherwise).
+static void ussl_stack_acquire(ussl_socket_obj_t *o) {
+    if (ussl_shared_stack == NULL) {
+        ussl_shared_stack = m_new(uint8_t, MICROPY_USSL_SHARED_STACK_SIZE);
+    }
+    o->engine_stack = ussl_shared_stack;
+}
+
+// After o's engine was freed, or its creation failed (`created` false).
+static void ussl_stack_release(ussl_socket_obj_t *o, bool created) {
+    o->engine_stack = NULL;
+    if (created && ussl_live_engines > 0) {
+        ussl_live_engines--;
+    }
+    if (ussl_live_engines == 0 && ussl_shared_stack != NULL) {
+        uint8_t *b = ussl_shared_stack;
+        ussl_shared_stack = NULL;
+        if (!gc_is_locked()) {
+            m_del(uint8_t, b, MICROPY_USSL_SHARED_STACK_SIZE);
+        } // else (a finaliser during the sweep): unreferenced now, a later collection takes it
+    }
+}
+#else
+static void ussl_stack_acquire(ussl_socket_obj_t *o) {
+    (void)o;
+}
+static void ussl_stack_release(ussl_socket_obj_t *o, bool created) {
+    (void)o;
+    (void)created;
+}
+#endif
+
 static void ussl_release(ussl_socket_obj_t *self, bool free_memory) {
     if (self->engine != NULL) {
         ussl_engine_op(CALL_FREE, self->engine, NULL, 0);
         self->engine = NULL;
+        ussl_stack_release(self, true);
     }
     if (free_memory) {
         if (self->mem != NULL) {
@@ -512,6 +578,9 @@ static mp_obj_t ussl_socket_new(mp_obj_t sock, uint32_t flags, const char *sni, 
     o->peer_cert_len = 0;
     o->peer_cert_nomem = false;
     o->io_start = o->io_len = 0;
+    #if MICROPY_USSL_SHARED_STACK_SIZE > 0
+    o->engine_stack = NULL;
+    #endif
     o->last_error = 0;
     o->handshake_done = false;
     o->eof_fed = false;
@@ -581,16 +650,21 @@ static mp_obj_t ussl_socket_new(mp_obj_t sock, uint32_t flags, const char *sni, 
 
     UsslEngine *engine = NULL;
     ussl_call_t call = { .op = CALL_NEW, .mem = mem, .mem_len = engine_size, .o = o, .out = &engine };
+    ussl_stack_acquire(o);
     ussl_call(&call);
     o->cfg.suites = NULL; // the caller's list is not ours to keep
     o->cfg.suites_len = 0;
     int32_t r = call.ret;
     if (r < 0 || engine == NULL) {
+        ussl_stack_release(o, false);
         ussl_release(o, true);
         o->sock = MP_OBJ_NULL;
         ussl_raise(r < 0 ? r : MP_EIO);
     }
     o->engine = engine;
+    #if MICROPY_USSL_SHARED_STACK_SIZE > 0
+    ussl_live_engines++;
+    #endif
 
     if (do_handshake) {
         int err = ussl_ensure_handshake(o);
