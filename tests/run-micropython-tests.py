@@ -25,6 +25,10 @@ The runner starts real TLS peers on 127.0.0.1 (no mocks):
   CLOSE_PORT   a TCP server that reads the ClientHello and closes (mid-handshake EOF)
   EXPIRED_TLS_PORT  openssl s_server -tls1_3 -www with an expired leaf (tests/certs/make-chains.sh
                bad-expired + p256-int; EXPIRED_CA_DER is its root): the time-check opt-out
+  MTLS_PORT    openssl s_server -tls1_3 -www that requires a client certificate from
+               client-ca (-Verify 1 -verify_return_error): tls_clientcert.py
+  PSK_PORT     openssl s_server -tls1_3 -www with only an external PSK (-psk -nocert):
+               tls_psk.py
   HOSTILE_PORT tests/hostile/tls13_peer.py: a TLS 1.3 server that misbehaves in the way named
                by a line the client sends before its ClientHello (tls_hostile.py)
   INTERRUPT_PORT  reads the ClientHello, stays silent and sends SIGINT to the script under
@@ -57,6 +61,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DIR = ROOT / "tests" / "micropython"
+# The external PSK of the PSK_PORT server.
+PSK_ID = b"PSK-Identity-1"
+PSK_KEY = bytes.fromhex("c0ffee00112233445566778899aabbcc")
 SUPPORT = TEST_DIR / "support" / "tls_support.py"  # shared helpers, put into every preamble
 
 
@@ -69,7 +76,7 @@ def log(msg):
 def ensure_certs(cert_dir):
     cert_dir.mkdir(parents=True, exist_ok=True)
     subprocess.run(["sh", str(ROOT / "tests" / "certs" / "make-certs.sh"), str(cert_dir)], check=True)
-    for name in ("ca.der", "other-ca.der", "ca.pem", "server.pem", "server.key"):
+    for name in ("ca.der", "other-ca.der", "ca.pem", "server.pem", "server.key", "client-ca.pem"):
         if not (cert_dir / name).exists():
             raise SystemExit(f"certificate file missing: {cert_dir / name}")
     return cert_dir
@@ -284,6 +291,17 @@ class Servers:
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.procs.append(proc)
         wait_port(self.expired_tls_port, proc)
+        self.mtls_port = self.start_s_server(
+            cert_dir, ["-Verify", "1", "-verify_return_error", "-CAfile", str(cert_dir / "client-ca.pem")])
+        # PSK only: no certificate at all (start_s_server always gives one).
+        self.psk_port = free_port()
+        proc = subprocess.Popen(
+            ["openssl", "s_server", "-tls1_3", "-www", "-quiet",
+             "-accept", f"{SERVER_HOST}:{self.psk_port}",
+             "-psk", PSK_KEY.hex(), "-psk_identity", PSK_ID.decode(), "-nocert"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.procs.append(proc)
+        wait_port(self.psk_port, proc)
         self.py_tls = PyTlsServer(cert_dir)
         http = listen_socket()
         serve_forever(http, http_handler)
@@ -337,7 +355,9 @@ class Servers:
                              "cryptography package: make deps)")
         return int(line.split()[1])
 
-    def preamble(self):
+    def preamble(self, client_certs=True):
+        """The generated header; `client_certs`: with the client certificate material (only the
+        scripts that use it get it: the emulated board compiles the preamble on its heap)."""
         ca_der = (self.cert_dir / "ca.der").read_bytes()
         other_der = (self.cert_dir / "other-ca.der").read_bytes()
         ca_pem = (self.cert_dir / "ca.pem").read_text()
@@ -361,10 +381,30 @@ class Servers:
             f"OTHER_CA_DER = {other_der!r}",
             f"CA_PEM = {ca_pem!r}",
             f"SERVER_DER = {server_der!r}",
+            f"MTLS_PORT = {self.mtls_port}",
+            f"PSK_PORT = {self.psk_port}",
+            f"PSK_ID = {PSK_ID!r}",
+            f"PSK_KEY = {PSK_KEY!r}",
+            *(self.client_lines() if client_certs else []),
             SUPPORT.read_text(),
             "# ---- end of generated part ----",
             "",
         ])
+
+    def client_lines(self):
+        d = self.cert_dir
+        text = lambda n: (d / n).read_text()
+        return [
+            f"CLIENT_CERT_PEM = {text('client.pem')!r}",
+            f"CLIENT_KEY_PEM = {text('client.key')!r}",
+            f"CLIENT_CERT_DER = {(d / 'client.der').read_bytes()!r}",
+            f"CLIENT_KEY_SEC1_DER = {(d / 'client-sec1.der').read_bytes()!r}",
+            f"CLIENT_CHAIN_PEM = {text('client-chain.pem')!r}",
+            f"CLIENT_CHAIN_KEY_PEM = {text('client-chain.key')!r}",
+            f"ROGUE_CERT_PEM = {text('rogue-client.pem')!r}",
+            f"ROGUE_KEY_PEM = {text('rogue-client.key')!r}",
+            f"CLIENT_RSA_KEY_PEM = {text('client-rsa.key')!r}",
+        ]
 
     def stop(self):
         for p in self.procs:
@@ -501,7 +541,9 @@ def main():
             exp_file = exp_path(test, args.target)
             exp = exp_file.read_text() if exp_file.exists() else ""
             script = work / test.name
-            script.write_text(preamble + test.read_text())
+            src = test.read_text()
+            head = preamble if "CLIENT_CERT" in src else servers.preamble(client_certs=False)
+            script.write_text(head + src)
             start = time.monotonic()
             try:
                 if args.target == "host":

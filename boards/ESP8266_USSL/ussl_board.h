@@ -26,6 +26,10 @@ void ussl_esp8266_engine_call(void (*fn)(void *), void *arg);
 // Verification fits that stack (see above).
 #define MICROPY_USSL_VERIFY_STACK_NEED  (5888)
 #define MICROPY_USSL_VERIFY_STACK_OK    (MICROPY_USSL_ENGINE_STACK_SIZE >= MICROPY_USSL_VERIFY_STACK_NEED + 256)
+// No client certificates: the engine is built without them (flash budget, see README).
+#define MICROPY_USSL_CLIENT_CERTS       (0)
+// No PSK API (set_psk_identity/set_psk_key): flash budget.
+#define MICROPY_USSL_PSK                (0)
 // Clock for certificate dates: the port's RTC (ussl_esp8266.c; -1 = "clock not set" until
 // ntptime.settime() or machine.RTC().datetime() set it).
 #include <stdint.h>

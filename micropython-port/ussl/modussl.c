@@ -8,8 +8,10 @@
  *       default for a client), verify_flags (0 or VERIFY_X509_NO_CHECK_TIME: certificate dates
  *       not checked), load_verify_locations(cadata), get_ciphers(), set_ciphers(list),
  *       wrap_socket(sock, *, server_side=False, do_handshake_on_connect=True, server_hostname=None)
- *   Server side (server_side=True, PROTOCOL_TLS_SERVER, key/cert) is refused with a clear error:
- *   the engine is a TLS client.
+ *       load_cert_chain(cert, key): a client certificate for servers that ask for one (P-256),
+ *       set_psk_identity(id), set_psk_key(key): a TLS 1.3 external pre-shared key
+ *   Server side (server_side=True, PROTOCOL_TLS_SERVER) is refused with a clear error: the
+ *   engine is a TLS client.
  *
  * The SSL socket is a MicroPython stream (read/write/ioctl), so the generic stream helpers
  * work on it: read, readinto, readline, write, close; recv/recv_into/send/sendall go through
@@ -110,6 +112,17 @@ enum { OP_HANDSHAKE, OP_READ, OP_WRITE };
 
 // Room for the server's leaf certificate during the handshake (getpeercert); trimmed to the
 // certificate's size once the handshake is done. 0 turns getpeercert off.
+// Client certificates (load_cert_chain); 0 where the engine is built without them (its cargo
+// feature client-cert): load_cert_chain then raises OSError(EOPNOTSUPP) after its type checks.
+#ifndef MICROPY_USSL_CLIENT_CERTS
+#define MICROPY_USSL_CLIENT_CERTS (1)
+#endif
+
+// SSLContext.set_psk_identity / set_psk_key (TLS 1.3 external PSK); 0 leaves them out (flash).
+#ifndef MICROPY_USSL_PSK
+#define MICROPY_USSL_PSK (1)
+#endif
+
 #ifndef MICROPY_USSL_PEER_CERT_MAX
 #define MICROPY_USSL_PEER_CERT_MAX (2048)
 #endif
@@ -127,6 +140,14 @@ typedef struct _ussl_socket_obj_t {
     #endif
     uint8_t *ca;                // private copy of cadata as DER (engine keeps a pointer)
     uint8_t *peer_cert;         // server's leaf certificate (DER), see MICROPY_USSL_PEER_CERT_MAX
+    uint8_t *client_cert;       // private copies of the client chain and key (DER; engine
+    uint8_t *client_key;        // keeps pointers); the key is wiped before it is freed
+    size_t client_cert_len;
+    size_t client_key_len;
+    uint8_t *psk;               // private copies of the PSK (wiped before it is freed) and
+    uint8_t *psk_id;            // its identity
+    size_t psk_len;
+    size_t psk_id_len;
     size_t peer_cert_cap;
     int32_t peer_cert_len;      // > 0: DER length; 0: none; < 0: engine code (too large)
     bool peer_cert_nomem;       // the heap had no room for the buffer: getpeercert says so
@@ -427,6 +448,14 @@ static int ussl_ensure_handshake(ussl_socket_obj_t *self) {
 /******************************************************************************/
 // Resources
 
+// Overwrite secret bytes (volatile: the stores must happen although the memory is freed next).
+static void ussl_wipe(void *p, size_t n) {
+    volatile uint8_t *b = p;
+    while (n--) {
+        *b++ = 0;
+    }
+}
+
 // Drop the engine (zeroizes its state) and give the buffers back to the heap. No I/O.
 #if MICROPY_USSL_SHARED_STACK_SIZE > 0
 // The block is kept alive by the sockets that hold an engine (each one references it, so
@@ -503,7 +532,25 @@ static void ussl_release(ussl_socket_obj_t *self, bool free_memory) {
         if (self->peer_cert != NULL) {
             m_del(uint8_t, self->peer_cert, self->peer_cert_cap);
         }
+        if (self->client_cert != NULL) {
+            m_del(uint8_t, self->client_cert, self->client_cert_len);
+        }
     }
+    // The key is wiped even when the memory stays (finaliser: the GC frees it).
+    if (self->client_key != NULL) {
+        ussl_wipe(self->client_key, self->client_key_len);
+        if (free_memory) {
+            m_del(uint8_t, self->client_key, self->client_key_len);
+        }
+    }
+    if (self->psk != NULL) {
+        ussl_wipe(self->psk, self->psk_len);
+        if (free_memory) {
+            m_del(uint8_t, self->psk, self->psk_len);
+            m_del(uint8_t, self->psk_id, self->psk_id_len);
+        }
+    }
+    self->client_cert = self->client_key = self->psk = self->psk_id = NULL;
     self->mem = self->rx = self->tx = self->io = self->ca = self->peer_cert = NULL;
     self->peer_cert_cap = 0;
     self->io_len = 0;
@@ -556,10 +603,32 @@ static const char *ussl_get_sni(mp_obj_t hostname, size_t *sni_len) {
     return sni;
 }
 
+// A client certificate chain and its key (mutual TLS), as DER bytes objects checked by
+// ussl_client_auth_check; MP_OBJ_NULL when none.
+typedef struct _ussl_client_auth_t {
+    mp_obj_t cert;
+    mp_obj_t key;
+    // TLS 1.3 external PSK and its identity (bytes; the key is a private copy), or MP_OBJ_NULL.
+    mp_obj_t psk;
+    mp_obj_t psk_id;
+} ussl_client_auth_t;
+
+#if MICROPY_USSL_CLIENT_CERTS || MICROPY_USSL_PSK
+// A copy of a bytes object's contents on the heap.
+static uint8_t *ussl_copy_bytes(mp_obj_t obj, size_t *len) {
+    mp_buffer_info_t b;
+    mp_get_buffer_raise(obj, &b, MP_BUFFER_READ);
+    uint8_t *p = m_new(uint8_t, b.len);
+    memcpy(p, b.buf, b.len);
+    *len = b.len;
+    return p;
+}
+#endif
+
 // Create the SSL socket over `sock` (arguments already checked) and optionally run the
 // handshake. Shared by ussl.wrap_socket and SSLContext.wrap_socket.
 static mp_obj_t ussl_socket_new(mp_obj_t sock, uint32_t flags, const char *sni, size_t sni_len,
-    const mp_buffer_info_t *cadata, mp_int_t cert_reqs, bool do_handshake,
+    const mp_buffer_info_t *cadata, mp_int_t cert_reqs, const ussl_client_auth_t *client, bool do_handshake,
     const uint16_t *suites, size_t n_suites) {
     mp_buffer_info_t ca = *cadata;
     #if !MICROPY_USSL_VERIFY_STACK_OK
@@ -574,6 +643,7 @@ static mp_obj_t ussl_socket_new(mp_obj_t sock, uint32_t flags, const char *sni, 
     o->sock = sock;
     o->engine = NULL;
     o->mem = o->rx = o->tx = o->io = o->ca = o->peer_cert = NULL;
+    o->client_cert = o->client_key = o->psk = o->psk_id = NULL;
     o->peer_cert_cap = 0;
     o->peer_cert_len = 0;
     o->peer_cert_nomem = false;
@@ -631,6 +701,26 @@ static mp_obj_t ussl_socket_new(mp_obj_t sock, uint32_t flags, const char *sni, 
         o->cfg.ca = o->ca;
     }
     o->cfg.verify_mode = cert_reqs;
+    #if MICROPY_USSL_CLIENT_CERTS
+    if (client->cert != MP_OBJ_NULL) {
+        o->client_cert = ussl_copy_bytes(client->cert, &o->client_cert_len);
+        o->client_key = ussl_copy_bytes(client->key, &o->client_key_len);
+        o->cfg.client_cert = o->client_cert;
+        o->cfg.client_cert_len = o->client_cert_len;
+        o->cfg.client_key = o->client_key;
+        o->cfg.client_key_len = o->client_key_len;
+    }
+    #endif
+    #if MICROPY_USSL_PSK
+    if (client->psk != MP_OBJ_NULL) {
+        o->psk = ussl_copy_bytes(client->psk, &o->psk_len);
+        o->psk_id = ussl_copy_bytes(client->psk_id, &o->psk_id_len);
+        o->cfg.psk = o->psk;
+        o->cfg.psk_len = o->psk_len;
+        o->cfg.psk_identity = o->psk_id;
+        o->cfg.psk_identity_len = o->psk_id_len;
+    }
+    #endif
     #if MICROPY_USSL_PEER_CERT_MAX > 0
     // Optional: a full heap (38 KiB on the ESP8266) costs getpeercert, not the connection.
     o->peer_cert = m_new_maybe(uint8_t, MICROPY_USSL_PEER_CERT_MAX);
@@ -679,6 +769,80 @@ static mp_obj_t ussl_socket_new(mp_obj_t sock, uint32_t flags, const char *sni, 
     return MP_OBJ_FROM_PTR(o);
 }
 
+// A load_cert_chain argument must be str or bytes (file contents, PEM or DER, as upstream's
+// tls module takes them), not empty: TypeError/ValueError otherwise. Returns its data.
+static const uint8_t *ussl_client_arg(mp_obj_t arg, bool key, size_t *len) {
+    if (!mp_obj_is_str_or_bytes(arg)) {
+        mp_raise_TypeError(key ? MP_ERROR_TEXT("key must be str or bytes") : MP_ERROR_TEXT("cert must be str or bytes"));
+    }
+    const char *data = mp_obj_str_get_data(arg, len);
+    if (*len == 0) {
+        mp_raise_ValueError(key ? MP_ERROR_TEXT("empty key") : MP_ERROR_TEXT("empty cert"));
+    }
+    return (const uint8_t *)data;
+}
+
+// Wipes the contents of a key bytes object made by ussl_client_der (never shared).
+static void ussl_wipe_key_obj(mp_obj_t key) {
+    if (key != MP_OBJ_NULL && key != mp_const_none) {
+        mp_buffer_info_t b;
+        mp_get_buffer_raise(key, &b, MP_BUFFER_READ);
+        ussl_wipe(b.buf, b.len);
+    }
+}
+
+#if MICROPY_USSL_CLIENT_CERTS
+// A load_cert_chain argument -> a DER bytes object (`key`: the private-key converter; a key is
+// always a fresh object, so it can be wiped). OSError(code, reason) for undecodable PEM.
+static mp_obj_t ussl_client_der(mp_obj_t arg, bool key) {
+    size_t len;
+    const uint8_t *data = ussl_client_arg(arg, key, &len);
+    if (!ussl_is_pem(data, len)) {
+        return key ? mp_obj_new_bytes(data, len) : arg;
+    }
+    // PEM: decoded in a scratch copy, which is wiped (key text) before it goes back.
+    uint8_t *tmp = m_new(uint8_t, len);
+    memcpy(tmp, data, len);
+    int32_t n = key ? ussl_pem_key_to_der(tmp, len) : ussl_pem_to_der(tmp, len);
+    mp_obj_t der = n > 0 ? mp_obj_new_bytes(tmp, n) : MP_OBJ_NULL;
+    ussl_wipe(tmp, len);
+    m_del(uint8_t, tmp, len);
+    if (der == MP_OBJ_NULL) {
+        ussl_raise(key ? USSL_ERR_CLIENT_KEY : USSL_ERR_CLIENT_CERT);
+    }
+    return der;
+}
+#endif
+
+// load_cert_chain / wrap_socket(key=, cert=): both as DER, checked by the engine (P-256 key
+// that belongs to the first certificate). Errors as above; a build without client
+// certificates raises OSError(EOPNOTSUPP, reason) once the argument types are checked.
+static void ussl_load_client_auth(mp_obj_t cert, mp_obj_t key, ussl_client_auth_t *out) {
+    #if !MICROPY_USSL_CLIENT_CERTS
+    size_t len;
+    ussl_client_arg(cert, false, &len);
+    ussl_client_arg(key, true, &len);
+    (void)out;
+    ussl_raise_text(MP_EOPNOTSUPP, ussl_error_message(USSL_ERR_NO_CLIENT_CERTS));
+    #else
+    mp_obj_t cert_der = ussl_client_der(cert, false);
+    mp_obj_t key_der = ussl_client_der(key, true);
+    mp_buffer_info_t c, k;
+    mp_get_buffer_raise(cert_der, &c, MP_BUFFER_READ);
+    mp_get_buffer_raise(key_der, &k, MP_BUFFER_READ);
+    int32_t r = ussl_client_auth_check(c.buf, c.len, k.buf, k.len);
+    if (r != 0) {
+        ussl_wipe_key_obj(key_der);
+        if (r == USSL_ERR_NO_CLIENT_CERTS) {
+            ussl_raise_text(MP_EOPNOTSUPP, ussl_error_message(r));
+        }
+        ussl_raise(r);
+    }
+    out->cert = cert_der;
+    out->key = key_der;
+    #endif
+}
+
 // cadata argument -> buffer (len 0 for None); TypeError/ValueError when unusable.
 static void ussl_get_cadata(mp_obj_t cadata, mp_buffer_info_t *ca) {
     ca->buf = NULL;
@@ -719,8 +883,9 @@ static mp_obj_t ussl_wrap_socket(size_t n_args, const mp_obj_t *pos_args, mp_map
     if (args[ARG_server_side].u_bool) {
         ussl_raise_no_server();
     }
-    if (args[ARG_key].u_obj != mp_const_none || args[ARG_cert].u_obj != mp_const_none) {
-        mp_raise_ValueError(MP_ERROR_TEXT("key/cert (client certificates) are not supported yet"));
+    bool has_key = args[ARG_key].u_obj != mp_const_none, has_cert = args[ARG_cert].u_obj != mp_const_none;
+    if (has_key != has_cert) {
+        mp_raise_ValueError(MP_ERROR_TEXT("key and cert must be given together"));
     }
     size_t sni_len;
     const char *sni = ussl_get_sni(args[ARG_server_hostname].u_obj, &sni_len);
@@ -738,7 +903,20 @@ static mp_obj_t ussl_wrap_socket(size_t n_args, const mp_obj_t *pos_args, mp_map
             mp_raise_ValueError(MP_ERROR_TEXT("CERT_REQUIRED requires server_hostname"));
         }
     }
-    return ussl_socket_new(sock, 0, sni, sni_len, &ca, cert_reqs, args[ARG_do_handshake].u_bool, NULL, 0);
+    ussl_client_auth_t client = { MP_OBJ_NULL, MP_OBJ_NULL, MP_OBJ_NULL, MP_OBJ_NULL };
+    if (has_key) {
+        ussl_load_client_auth(args[ARG_cert].u_obj, args[ARG_key].u_obj, &client);
+    }
+    // The socket takes its own copy of the key: this one is wiped whatever happens.
+    nlr_buf_t nlr;
+    if (nlr_push(&nlr) != 0) {
+        ussl_wipe_key_obj(client.key);
+        nlr_jump(nlr.ret_val);
+    }
+    mp_obj_t ss = ussl_socket_new(sock, 0, sni, sni_len, &ca, cert_reqs, &client, args[ARG_do_handshake].u_bool, NULL, 0);
+    nlr_pop();
+    ussl_wipe_key_obj(client.key);
+    return ss;
 }
 static MP_DEFINE_CONST_FUN_OBJ_KW(ussl_wrap_socket_obj, 1, ussl_wrap_socket);
 
@@ -760,6 +938,7 @@ static MP_DEFINE_CONST_FUN_OBJ_KW(ussl_wrap_socket_obj, 1, ussl_wrap_socket);
 typedef struct _ussl_context_obj_t {
     mp_obj_base_t base;
     mp_obj_t cadata;            // trust anchor as DER bytes, or None
+    ussl_client_auth_t client;  // load_cert_chain's chain and key (DER), the PSK; or MP_OBJ_NULL
     uint8_t protocol;
     uint8_t verify_mode;
     uint8_t n_suites;           // 0: the engine's default list
@@ -775,8 +954,10 @@ static mp_obj_t ussl_context_make_new(const mp_obj_type_t *type, size_t n_args, 
     if (protocol != USSL_PROTOCOL_TLS_CLIENT && protocol != USSL_PROTOCOL_TLS_SERVER) {
         mp_raise_ValueError(MP_ERROR_TEXT("invalid protocol"));
     }
-    ussl_context_obj_t *self = mp_obj_malloc(ussl_context_obj_t, type);
+    // With a finaliser: it wipes the client key.
+    ussl_context_obj_t *self = mp_obj_malloc_with_finaliser(ussl_context_obj_t, type);
     self->cadata = mp_const_none;
+    self->client.cert = self->client.key = self->client.psk = self->client.psk_id = MP_OBJ_NULL;
     self->protocol = protocol;
     self->n_suites = 0;
     // As upstream: a client verifies the server by default, a server does not ask clients.
@@ -817,16 +998,61 @@ static void ussl_context_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
 
 // load_verify_locations(cadata): one CA certificate, DER bytes or PEM text. Converted to DER
 // (and checked as far as PEM goes) now; each wrap_socket copies it for its engine.
-// load_cert_chain(certfile, keyfile): client certificates (and the server side) are not in
-// the engine yet. Arguments are checked as upstream does (str/bytes), then OSError(EOPNOTSUPP)
-// names the limitation, so code written for mutual TLS fails here and not at the handshake.
+// load_cert_chain(cert, key): the client certificate chain (leaf first) and its P-256 key,
+// each str or bytes, PEM or DER, as upstream's tls module takes them (ssl.py reads the files).
+// Checked now (OSError with the reason), sent when a server asks for a certificate.
 static mp_obj_t ussl_context_load_cert_chain(mp_obj_t self_in, mp_obj_t cert, mp_obj_t key) {
-    (void)self_in;
-    mp_buffer_info_t info;
-    mp_get_buffer_raise(cert, &info, MP_BUFFER_READ);
-    mp_get_buffer_raise(key, &info, MP_BUFFER_READ);
-    ussl_raise_text(MP_EOPNOTSUPP, "load_cert_chain: client certificates are not supported yet by the ussl engine");
+    ussl_context_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    ussl_client_auth_t client;
+    ussl_load_client_auth(cert, key, &client);
+    ussl_wipe_key_obj(self->client.key);
+    self->client.cert = client.cert;
+    self->client.key = client.key;
+    return mp_const_none;
 }
+
+static mp_obj_t ussl_context_del(mp_obj_t self_in) {
+    ussl_context_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    ussl_wipe_key_obj(self->client.key);
+    ussl_wipe_key_obj(self->client.psk);
+    self->client.cert = self->client.key = self->client.psk = MP_OBJ_NULL;
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(ussl_context_del_obj, ussl_context_del);
+
+#if MICROPY_USSL_PSK
+// set_psk_identity(identity), set_psk_key(key): a TLS 1.3 external pre-shared key, offered
+// when both are set (upstream's API; the engine offers psk_dhe_ke, so ECDHE still runs). str
+// or bytes, not empty, at most USSL_MAX_PSK_IDENTITY / USSL_MAX_PSK bytes (ValueError).
+// The key is kept as a private copy, wiped when replaced or collected.
+static mp_obj_t ussl_psk_arg(mp_obj_t arg, size_t max, bool key) {
+    if (!mp_obj_is_str_or_bytes(arg)) {
+        mp_raise_TypeError(key ? MP_ERROR_TEXT("PSK key must be bytes or str") : MP_ERROR_TEXT("PSK identity must be str or bytes"));
+    }
+    size_t len;
+    const char *data = mp_obj_str_get_data(arg, &len);
+    if (len == 0 || len > max) {
+        mp_raise_ValueError(key ? MP_ERROR_TEXT("PSK key must be 1 to 64 bytes") : MP_ERROR_TEXT("PSK identity must be 1 to 128 bytes"));
+    }
+    return mp_obj_new_bytes((const byte *)data, len);
+}
+
+static mp_obj_t ussl_context_set_psk_identity(mp_obj_t self_in, mp_obj_t identity) {
+    ussl_context_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    self->client.psk_id = ussl_psk_arg(identity, USSL_MAX_PSK_IDENTITY, false);
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(ussl_context_set_psk_identity_obj, ussl_context_set_psk_identity);
+
+static mp_obj_t ussl_context_set_psk_key(mp_obj_t self_in, mp_obj_t key) {
+    ussl_context_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    mp_obj_t copy = ussl_psk_arg(key, USSL_MAX_PSK, true);
+    ussl_wipe_key_obj(self->client.psk);
+    self->client.psk = copy;
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(ussl_context_set_psk_key_obj, ussl_context_set_psk_key);
+#endif
 static MP_DEFINE_CONST_FUN_OBJ_3(ussl_context_load_cert_chain_obj, ussl_context_load_cert_chain);
 
 static mp_obj_t ussl_context_load_verify_locations(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args) {
@@ -938,7 +1164,12 @@ static mp_obj_t ussl_context_wrap_socket(size_t n_args, const mp_obj_t *pos_args
     if (self->cadata != mp_const_none) {
         mp_get_buffer_raise(self->cadata, &ca, MP_BUFFER_READ);
     }
-    if (self->verify_mode == USSL_CERT_REQUIRED) {
+    if ((self->client.psk == MP_OBJ_NULL) != (self->client.psk_id == MP_OBJ_NULL)) {
+        mp_raise_ValueError(MP_ERROR_TEXT("PSK: call both set_psk_identity and set_psk_key"));
+    }
+    // A PSK authenticates the server by itself (the engine then refuses certificates unless
+    // a CA is loaded too).
+    if (self->verify_mode == USSL_CERT_REQUIRED && (ca.len != 0 || self->client.psk == MP_OBJ_NULL)) {
         if (ca.len == 0) {
             ussl_raise_text(MP_EINVAL, "CERT_REQUIRED: no CA to verify the server against; "
                 "call load_verify_locations(cadata=...) or set verify_mode = CERT_NONE");
@@ -948,7 +1179,7 @@ static mp_obj_t ussl_context_wrap_socket(size_t n_args, const mp_obj_t *pos_args
         }
     }
     uint32_t flags = (self->verify_flags & USSL_VERIFY_X509_NO_CHECK_TIME) ? USSL_FLAG_NO_TIME_CHECK : 0;
-    return ussl_socket_new(sock, flags, sni, sni_len, &ca, self->verify_mode, args[ARG_do_handshake_on_connect].u_bool,
+    return ussl_socket_new(sock, flags, sni, sni_len, &ca, self->verify_mode, &self->client, args[ARG_do_handshake_on_connect].u_bool,
         self->suites, self->n_suites);
 }
 static MP_DEFINE_CONST_FUN_OBJ_KW(ussl_context_wrap_socket_obj, 2, ussl_context_wrap_socket);
@@ -957,6 +1188,11 @@ static const mp_rom_map_elem_t ussl_context_locals_dict_table[] = {
     { MP_ROM_QSTR(MP_QSTR_load_verify_locations), MP_ROM_PTR(&ussl_context_load_verify_locations_obj) },
     { MP_ROM_QSTR(MP_QSTR_get_ciphers), MP_ROM_PTR(&ussl_context_get_ciphers_obj) },
     { MP_ROM_QSTR(MP_QSTR_load_cert_chain), MP_ROM_PTR(&ussl_context_load_cert_chain_obj) },
+    { MP_ROM_QSTR(MP_QSTR___del__), MP_ROM_PTR(&ussl_context_del_obj) },
+    #if MICROPY_USSL_PSK
+    { MP_ROM_QSTR(MP_QSTR_set_psk_identity), MP_ROM_PTR(&ussl_context_set_psk_identity_obj) },
+    { MP_ROM_QSTR(MP_QSTR_set_psk_key), MP_ROM_PTR(&ussl_context_set_psk_key_obj) },
+    #endif
     { MP_ROM_QSTR(MP_QSTR_set_ciphers), MP_ROM_PTR(&ussl_context_set_ciphers_obj) },
     { MP_ROM_QSTR(MP_QSTR_wrap_socket), MP_ROM_PTR(&ussl_context_wrap_socket_obj) },
 };

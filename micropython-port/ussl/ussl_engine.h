@@ -207,6 +207,37 @@ int32_t ussl_platform_entropy(uint8_t *buf, size_t len);
 #define USSL_ERR_CIPHER_SUITE (-34)
 
 /*
+ load_cert_chain / client config: the client certificates are not DER or PEM certificates.
+ */
+#define USSL_ERR_CLIENT_CERT (-40)
+
+/*
+ The client private key cannot be read (not SEC1/PKCS#8 DER or PEM, or encrypted).
+ */
+#define USSL_ERR_CLIENT_KEY (-41)
+
+/*
+ The client private key is an RSA key (only P-256 keys sign here).
+ */
+#define USSL_ERR_CLIENT_KEY_RSA (-42)
+
+/*
+ The client private key is of another type or curve than P-256.
+ */
+#define USSL_ERR_CLIENT_KEY_TYPE (-43)
+
+/*
+ The client private key does not belong to the first (leaf) certificate.
+ */
+#define USSL_ERR_CLIENT_KEY_MISMATCH (-44)
+
+/*
+ This engine was built without client certificates (cargo feature `client-cert`, off for
+ the ESP8266 to fit its flash budget).
+ */
+#define USSL_ERR_NO_CLIENT_CERTS (-45)
+
+/*
  Alert received from the peer: code = USSL_ERR_ALERT_RECEIVED_BASE - alert description (RFC 8446 section 6).
  */
 #define USSL_ERR_ALERT_RECEIVED_BASE (-100)
@@ -264,6 +295,13 @@ int32_t ussl_platform_entropy(uint8_t *buf, size_t len);
 #define USSL_SUITE_CHACHA20_POLY1305_SHA256 4867
 
 /*
+ Longest pre-shared key and identity accepted (bytes).
+ */
+#define USSL_MAX_PSK 64
+
+#define USSL_MAX_PSK_IDENTITY 128
+
+/*
  flags: do not check the certificates' validity dates (for devices without a clock).
  */
 #define USSL_FLAG_NO_TIME_CHECK 1
@@ -313,6 +351,31 @@ typedef struct UsslClientConfig {
    */
   uint8_t *peer_cert;
   size_t peer_cert_cap;
+  /*
+   Optional client certificate chain for mutual TLS (NULL: none): DER certificates back
+   to back, leaf first, sent when the server asks for a certificate. Needs `client_key`.
+   Both must stay valid and unchanged until ussl_engine_free; check them first with
+   ussl_client_auth_check (ussl_client_new refuses what it refuses).
+   */
+  const uint8_t *client_cert;
+  size_t client_cert_len;
+  /*
+   The leaf's private key, DER: SEC1 ECPrivateKey or PKCS#8, P-256 only. Read only while
+   signing; the engine keeps no copy. The caller wipes it when done.
+   */
+  const uint8_t *client_key;
+  size_t client_key_len;
+  /*
+   Optional TLS 1.3 external pre-shared key (NULL: none), offered with `psk_identity`
+   (psk_dhe_ke: ECDHE still runs). Both must stay valid until ussl_engine_free.
+   Under USSL_CERT_REQUIRED a PSK stands in for the CA: the server must accept the PSK,
+   and certificates it sends instead are refused (USSL_ERR_CERT_UNKNOWN_CA) unless a CA
+   is given too.
+   */
+  const uint8_t *psk;
+  size_t psk_len;
+  const uint8_t *psk_identity;
+  size_t psk_identity_len;
   /*
    Cipher suites to offer, most preferred first, as IANA code points (USSL_SUITE_*);
    NULL or 0 entries: every suite built in (ussl_cipher_suites), in that order. A code
@@ -523,6 +586,31 @@ const char *ussl_error_message(int32_t code);
  `buf` valid for reads and writes of `len` bytes.
  */
 int32_t ussl_pem_to_der(uint8_t *buf, size_t len);
+
+/*
+ Checks a client certificate chain (DER certificates back to back, leaf first) and its
+ private key (DER, SEC1 or PKCS#8; PEM converted with ussl_pem_to_der) for
+ UsslClientConfig: 0, or USSL_ERR_CLIENT_CERT / USSL_ERR_CLIENT_KEY /
+ USSL_ERR_CLIENT_KEY_RSA / USSL_ERR_CLIENT_KEY_TYPE / USSL_ERR_CLIENT_KEY_MISMATCH, or
+ USSL_ERR_NO_CLIENT_CERTS when the engine was built without client certificates.
+
+ # Safety
+ `cert` valid for `cert_len` bytes, `key` for `key_len` bytes.
+ */
+int32_t ussl_client_auth_check(const uint8_t *cert,
+                               size_t cert_len,
+                               const uint8_t *key,
+                               size_t key_len);
+
+/*
+ Converts a PEM private key ("PRIVATE KEY", "EC PRIVATE KEY"; the first key block of the
+ text) to DER in place: returns the DER length, or USSL_ERR_CLIENT_KEY (no key block, bad
+ base64, or an encrypted key), USSL_ERR_ARG.
+
+ # Safety
+ `buf` valid for reads and writes of `len` bytes.
+ */
+int32_t ussl_pem_key_to_der(uint8_t *buf, size_t len);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -114,13 +114,4 @@ ss = ussl.wrap_socket(tcp(TLS_PORT), False, None, None, ussl.CERT_NONE, None, SE
 print("legacy positional:", get_on(ss))
 try_call("legacy too many args", ussl.wrap_socket, socket.socket(), False, None, None, 0, None, None, True, 1)
 
-# ---- load_cert_chain: no client certificates yet; OSError names it, bad types TypeError.
-for label, args in (("load_cert_chain:", (b"cert", b"key")), ("load_cert_chain(1, 2):", (1, 2))):
-    try:
-        ctx.load_cert_chain(*args)
-        print(label, "accepted?!")
-    except OSError as e:
-        code, text = os_error(label, e)
-        print("   ", text)
-    except Exception as e:
-        print(label, type(e).__name__)
+# ---- load_cert_chain (client certificates): tls_clientcert.py.

@@ -13,7 +13,7 @@ use embedded_tls::{MaxFragmentLength, Suite, TlsConfig, TlsConnection, TlsContex
 
 use crate::error::{self, Stage};
 use crate::io::{Io, Phase};
-use crate::provider::{EngineProvider, Suites};
+use crate::provider::{ClientAuth, EngineProvider, Suites};
 use crate::verify::{Report, Settings, Verifier};
 use crate::rng;
 use crate::transport::Transport;
@@ -37,6 +37,10 @@ pub struct Params {
     pub max_fragment: Option<MaxFragmentLength>,
     /// Cipher suites to offer, most preferred first (empty: every suite built in).
     pub suites: heapless::Vec<Suite, 3>,
+    /// Our certificate chain and key (mutual TLS), in caller memory.
+    pub client: Option<ClientAuth<'static>>,
+    /// External pre-shared key and its identity (RFC 8446 section 4.2.11), in caller memory.
+    pub psk: Option<(&'static [u8], &'static [u8])>,
 }
 
 /// The task's future, a named type so that the engine has a size known at compile time.
@@ -89,9 +93,14 @@ pub fn drive(
         // this block, the provider goes to embedded-tls by reference (see `EngineProvider`),
         // and the parameters are used in place rather than moved into copies.
         let opened = {
+            let psk_ids: [&[u8]; 1];
             // RSA schemes are offered: we verify RSA certificates and PSS CertificateVerify
             // ourselves (no allocator needed, unlike embedded-tls's `rsa` feature).
             let mut config = TlsConfig::new().enable_rsa_signatures();
+            if let Some((key, identity)) = params.psk {
+                psk_ids = [identity];
+                config = config.with_psk(key, &psk_ids);
+            }
             // RFC 6066: IP literals are not sent as SNI (still checked against iPAddress SANs).
             if !params.server_name.is_empty() && !crate::verify::is_ip_literal(&params.server_name) {
                 config = config.with_server_name(params.server_name.as_str());
@@ -172,7 +181,7 @@ fn provider<'a>(io: &'a Io, params: &'a Params, peer_cert: Option<&'a mut [u8]>)
     } else {
         None
     };
-    EngineProvider { rng: rng::from_seed(params.seed), verifier }
+    EngineProvider { rng: rng::from_seed(params.seed), verifier, client: params.client }
 }
 
 /// Moves decrypted bytes into `io.plain_out` as room appears. Only ends with an error

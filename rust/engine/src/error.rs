@@ -76,6 +76,19 @@ pub const USSL_ERR_CLOCK_NOT_SET: i32 = -33;
 /// A cipher suite in the config is not built into this engine, or the server chose one we
 /// did not offer.
 pub const USSL_ERR_CIPHER_SUITE: i32 = -34;
+/// load_cert_chain / client config: the client certificates are not DER or PEM certificates.
+pub const USSL_ERR_CLIENT_CERT: i32 = -40;
+/// The client private key cannot be read (not SEC1/PKCS#8 DER or PEM, or encrypted).
+pub const USSL_ERR_CLIENT_KEY: i32 = -41;
+/// The client private key is an RSA key (only P-256 keys sign here).
+pub const USSL_ERR_CLIENT_KEY_RSA: i32 = -42;
+/// The client private key is of another type or curve than P-256.
+pub const USSL_ERR_CLIENT_KEY_TYPE: i32 = -43;
+/// The client private key does not belong to the first (leaf) certificate.
+pub const USSL_ERR_CLIENT_KEY_MISMATCH: i32 = -44;
+/// This engine was built without client certificates (cargo feature `client-cert`, off for
+/// the ESP8266 to fit its flash budget).
+pub const USSL_ERR_NO_CLIENT_CERTS: i32 = -45;
 /// Alert received from the peer: code = USSL_ERR_ALERT_RECEIVED_BASE - alert description (RFC 8446 section 6).
 pub const USSL_ERR_ALERT_RECEIVED_BASE: i32 = -100;
 /// Handshake aborted by us with an alert to the peer: code = USSL_ERR_ALERT_SENT_BASE - alert description.
@@ -172,6 +185,18 @@ pub fn message(code: i32) -> &'static CStr {
         USSL_ERR_PEER_ALERT => c"TLS alert from peer after handshake",
         USSL_ERR_NOT_CONNECTED => c"TLS handshake not complete",
         USSL_ERR_INTERNAL => c"internal TLS engine error",
+        // Without client certificates only USSL_ERR_NO_CLIENT_CERTS can happen (flash).
+        #[cfg(feature = "client-cert")]
+        USSL_ERR_CLIENT_CERT => c"client certificate: not DER or PEM certificates",
+        #[cfg(feature = "client-cert")]
+        USSL_ERR_CLIENT_KEY => c"client key: cannot parse (SEC1 or PKCS#8 P-256 key, DER or PEM, unencrypted)",
+        #[cfg(feature = "client-cert")]
+        USSL_ERR_CLIENT_KEY_RSA => c"client key: RSA client keys not supported (P-256 only)",
+        #[cfg(feature = "client-cert")]
+        USSL_ERR_CLIENT_KEY_TYPE => c"client key: unsupported key type (P-256 only)",
+        #[cfg(feature = "client-cert")]
+        USSL_ERR_CLIENT_KEY_MISMATCH => c"client key does not match the certificate",
+        USSL_ERR_NO_CLIENT_CERTS => c"client certificates are not supported by this build of the engine (built without them to fit the ESP8266 flash)",
         _ => c"unknown error",
     }
 }
@@ -256,5 +281,6 @@ mod tests {
         assert_eq!(from_tls(TlsError::IoError, Stage::Handshake, true, 0), USSL_ERR_HANDSHAKE_EOF);
         assert_eq!(from_tls(TlsError::IoError, Stage::Data, true, 0), USSL_ERR_EOF);
         assert_eq!(message(-99), c"unknown error");
+        assert_ne!(message(USSL_ERR_NO_CLIENT_CERTS), c"unknown error");
     }
 }

@@ -8,6 +8,7 @@
 #![feature(type_alias_impl_trait)]
 #![deny(unsafe_op_in_unsafe_fn, unsafe_code)]
 
+mod client_auth;
 mod driver;
 pub mod error;
 pub mod ffi;

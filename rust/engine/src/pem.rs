@@ -60,17 +60,32 @@ fn decode(buf: &mut [u8], from: usize, to: usize, mut out: usize) -> Option<usiz
 /// Decodes every "CERTIFICATE" block of a PEM bundle (other labels are skipped) into the
 /// start of `buf`, DER certificates back to back; returns the total length.
 pub fn pem_bundle_to_der_in_place(buf: &mut [u8]) -> Option<usize> {
-    const LABEL: &[u8] = b"CERTIFICATE-----";
+    blocks_to_der_in_place(buf, |label| label == b"CERTIFICATE", false)
+}
+
+/// Decodes the first private key block ("PRIVATE KEY", "EC PRIVATE KEY", "RSA PRIVATE KEY";
+/// certificates around it are skipped) into the start of `buf`; returns its length.
+pub fn pem_key_to_der_in_place(buf: &mut [u8]) -> Option<usize> {
+    blocks_to_der_in_place(buf, |label| matches!(label, b"PRIVATE KEY" | b"EC PRIVATE KEY" | b"RSA PRIVATE KEY"), true)
+}
+
+/// Decodes the blocks whose label `accept`s (only the first if `first_only`) into the start
+/// of `buf`, back to back; returns the total length (None: none, or bad base64).
+fn blocks_to_der_in_place(buf: &mut [u8], accept: impl Fn(&[u8]) -> bool, first_only: bool) -> Option<usize> {
     let (mut pos, mut out) = (0usize, 0usize);
     while let Some(begin) = find(buf, BEGIN, pos) {
         let label_start = begin + BEGIN.len();
-        let label_end = find(buf, b"-----", label_start)? + 5;
-        let end = find(buf, END, label_end)?;
-        if &buf[label_start..label_end] == LABEL {
+        let label_end = find(buf, b"-----", label_start)?;
+        let body = label_end + 5;
+        let end = find(buf, END, body)?;
+        if accept(&buf[label_start..label_end]) {
             let start = out;
-            out = decode(buf, label_end, end, out)?;
+            out = decode(buf, body, end, out)?;
             if out == start {
                 return None;
+            }
+            if first_only {
+                break;
             }
         }
         pos = find(buf, b"-----", end + END.len())? + 5;
@@ -102,6 +117,16 @@ mod tests {
         let mut none = *b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
         assert_eq!(pem_bundle_to_der_in_place(&mut none), None);
         let mut cut = *b"-----BEGIN CERTIFICATE-----\nMAA=\n";
+        assert_eq!(pem_bundle_to_der_in_place(&mut cut), None);
+        let mut k = *b"-----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----\n\
+            -----BEGIN EC PRIVATE KEY-----\nMAEF\n-----END EC PRIVATE KEY-----\n\
+            -----BEGIN PRIVATE KEY-----\nMAA=\n-----END PRIVATE KEY-----\n";
+        assert_eq!(pem_key_to_der_in_place(&mut k), Some(3));
+        assert_eq!(&k[..3], &[0x30, 0x01, 0x05]);
+        let mut enc = *b"-----BEGIN ENCRYPTED PRIVATE KEY-----\nMAA=\n-----END ENCRYPTED PRIVATE KEY-----\n";
+        assert_eq!(pem_key_to_der_in_place(&mut enc), None);
+        let mut cut = *b"-----BEGIN PRIVATE KEY-----\nMAA=\n";
+        assert_eq!(pem_key_to_der_in_place(&mut cut), None);
         assert_eq!(pem_bundle_to_der_in_place(&mut cut), None);
     }
 }

@@ -4,26 +4,9 @@
 
 mod common;
 
-use std::path::PathBuf;
-use std::process::Command;
-use std::sync::OnceLock;
-
 use common::*;
 use ussl_engine::error::*;
 use ussl_engine::*;
-
-/// Chains made by tests/certs/make-chains.sh, once per test binary.
-fn chains() -> PathBuf {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("chains-{}", std::process::id()));
-        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/certs/make-chains.sh");
-        let st = Command::new("sh").arg(&script).arg(&dir).status().expect("run make-chains.sh");
-        assert!(st.success(), "make-chains.sh failed");
-        dir
-    })
-    .clone()
-}
 
 fn file(name: &str) -> Vec<u8> {
     std::fs::read(chains().join(name)).unwrap()

@@ -50,6 +50,25 @@ pub struct UsslClientConfig {
     /// touch it afterwards.
     pub peer_cert: *mut uint8_t,
     pub peer_cert_cap: size_t,
+    /// Optional client certificate chain for mutual TLS (NULL: none): DER certificates back
+    /// to back, leaf first, sent when the server asks for a certificate. Needs `client_key`.
+    /// Both must stay valid and unchanged until ussl_engine_free; check them first with
+    /// ussl_client_auth_check (ussl_client_new refuses what it refuses).
+    pub client_cert: *const uint8_t,
+    pub client_cert_len: size_t,
+    /// The leaf's private key, DER: SEC1 ECPrivateKey or PKCS#8, P-256 only. Read only while
+    /// signing; the engine keeps no copy. The caller wipes it when done.
+    pub client_key: *const uint8_t,
+    pub client_key_len: size_t,
+    /// Optional TLS 1.3 external pre-shared key (NULL: none), offered with `psk_identity`
+    /// (psk_dhe_ke: ECDHE still runs). Both must stay valid until ussl_engine_free.
+    /// Under USSL_CERT_REQUIRED a PSK stands in for the CA: the server must accept the PSK,
+    /// and certificates it sends instead are refused (USSL_ERR_CERT_UNKNOWN_CA) unless a CA
+    /// is given too.
+    pub psk: *const uint8_t,
+    pub psk_len: size_t,
+    pub psk_identity: *const uint8_t,
+    pub psk_identity_len: size_t,
     /// Cipher suites to offer, most preferred first, as IANA code points (USSL_SUITE_*);
     /// NULL or 0 entries: every suite built in (ussl_cipher_suites), in that order. A code
     /// point not built in (or more than 3 entries) gives USSL_ERR_CIPHER_SUITE; duplicates
@@ -115,6 +134,10 @@ pub unsafe extern "C" fn ussl_cipher_suite(e: *mut UsslEngine) -> uint16_t {
     // SAFETY: caller contract.
     unsafe { engine::io(e) }.suite.get()
 }
+
+/// Longest pre-shared key and identity accepted (bytes).
+pub const USSL_MAX_PSK: usize = 64;
+pub const USSL_MAX_PSK_IDENTITY: usize = 128;
 
 /// flags: do not check the certificates' validity dates (for devices without a clock).
 pub const USSL_FLAG_NO_TIME_CHECK: u32 = 1;
@@ -280,9 +303,15 @@ unsafe fn client_place(
             return Err(USSL_ERR_SERVER_NAME);
         }
     }
+    // SAFETY: caller contract: both stay valid and unchanged until ussl_engine_free.
+    let psk = match unsafe { (bytes(cfg.psk, cfg.psk_len), bytes(cfg.psk_identity, cfg.psk_identity_len)) } {
+        (None, None) => None,
+        (Some(key), Some(id)) if key.len() <= USSL_MAX_PSK && id.len() <= USSL_MAX_PSK_IDENTITY => Some((key, id)),
+        _ => return Err(USSL_ERR_ARG),
+    };
     // SAFETY: caller contract: the CA stays valid and unchanged until ussl_engine_free.
     let ca: Option<&'static [u8]> = unsafe { bytes(cfg.ca, cfg.ca_len) };
-    let ca = if mode == USSL_CERT_NONE { None } else { ca };
+    let mut ca = if mode == USSL_CERT_NONE { None } else { ca };
     if let Some(ca) = ca {
         if pem::looks_like_pem(ca) || !crate::verify::is_der_list(ca) {
             return Err(USSL_ERR_CA_FORMAT);
@@ -291,7 +320,12 @@ unsafe fn client_place(
             return Err(USSL_ERR_SERVER_NAME);
         }
     } else if mode == USSL_CERT_REQUIRED {
-        return Err(USSL_ERR_NO_CA);
+        if psk.is_none() {
+            return Err(USSL_ERR_NO_CA);
+        }
+        // The PSK authenticates the server; no anchors, so a certificate flight (the server
+        // ignoring the PSK) fails verification instead of going unchecked.
+        ca = Some(&[]);
     }
     // SAFETY: caller contract on cfg's pointers (read here only, copied into `suites`).
     let Some(suites) = (unsafe { suite_list(cfg.suites, cfg.suites_len) }) else { return Err(USSL_ERR_CIPHER_SUITE) };
@@ -311,7 +345,16 @@ unsafe fn client_place(
     } else {
         Some(unsafe { core::slice::from_raw_parts_mut(cfg.peer_cert, cfg.peer_cert_cap) })
     };
-    let params = Params { server_name, ca, now, peer_cert, seed, max_fragment, suites };
+    // SAFETY: caller contract: both stay valid and unchanged until ussl_engine_free.
+    let client = match unsafe { (bytes(cfg.client_cert, cfg.client_cert_len), bytes(cfg.client_key, cfg.client_key_len)) } {
+        (None, None) => None,
+        (Some(chain), Some(key)) => match crate::client_auth::check(chain, key) {
+            Ok(()) => Some(crate::provider::ClientAuth { chain, key }),
+            Err(e) => return Err(e.code()),
+        },
+        _ => return Err(USSL_ERR_ARG),
+    };
+    let params = Params { server_name, ca, now, peer_cert, seed, max_fragment, suites, client, psk };
     // SAFETY: checked size/alignment above; buffer and lifetime contract from the caller.
     Ok(unsafe { engine::place(mem.cast(), rx, rx_len, tx, tx_len, tx_used, params) })
 }
@@ -621,5 +664,49 @@ pub unsafe extern "C" fn ussl_pem_to_der(buf: *mut uint8_t, len: size_t) -> int3
     match pem::pem_bundle_to_der_in_place(buf) {
         Some(n) if crate::verify::is_der_list(&buf[..n]) => n as i32,
         _ => USSL_ERR_CA_FORMAT,
+    }
+}
+
+/// Checks a client certificate chain (DER certificates back to back, leaf first) and its
+/// private key (DER, SEC1 or PKCS#8; PEM converted with ussl_pem_to_der) for
+/// UsslClientConfig: 0, or USSL_ERR_CLIENT_CERT / USSL_ERR_CLIENT_KEY /
+/// USSL_ERR_CLIENT_KEY_RSA / USSL_ERR_CLIENT_KEY_TYPE / USSL_ERR_CLIENT_KEY_MISMATCH, or
+/// USSL_ERR_NO_CLIENT_CERTS when the engine was built without client certificates.
+///
+/// # Safety
+/// `cert` valid for `cert_len` bytes, `key` for `key_len` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ussl_client_auth_check(
+    cert: *const uint8_t,
+    cert_len: size_t,
+    key: *const uint8_t,
+    key_len: size_t,
+) -> int32_t {
+    // SAFETY: caller contract.
+    let (Some(chain), Some(key)) = (unsafe { bytes(cert, cert_len) }, unsafe { bytes(key, key_len) }) else {
+        return USSL_ERR_ARG;
+    };
+    match crate::client_auth::check(chain, key) {
+        Ok(()) => USSL_OK,
+        Err(e) => e.code(),
+    }
+}
+
+/// Converts a PEM private key ("PRIVATE KEY", "EC PRIVATE KEY"; the first key block of the
+/// text) to DER in place: returns the DER length, or USSL_ERR_CLIENT_KEY (no key block, bad
+/// base64, or an encrypted key), USSL_ERR_ARG.
+///
+/// # Safety
+/// `buf` valid for reads and writes of `len` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ussl_pem_key_to_der(buf: *mut uint8_t, len: size_t) -> int32_t {
+    if buf.is_null() || len == 0 || len > i32::MAX as usize {
+        return USSL_ERR_ARG;
+    }
+    // SAFETY: caller contract.
+    let buf = unsafe { core::slice::from_raw_parts_mut(buf, len) };
+    match pem::pem_key_to_der_in_place(buf) {
+        Some(n) => n as i32,
+        None => USSL_ERR_CLIENT_KEY,
     }
 }

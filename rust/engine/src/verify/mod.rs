@@ -41,6 +41,15 @@ pub fn is_der_list(buf: &[u8]) -> bool {
     n > 0
 }
 
+/// The P-256 public key (uncompressed SEC1 point) of a DER certificate; None for other keys.
+#[cfg(feature = "client-cert")]
+pub fn leaf_public_key(cert_der: &[u8]) -> Result<Option<&[u8]>, Error> {
+    match cert::Cert::parse(cert_der)?.key {
+        PublicKey::P256(k) => Ok(Some(k)),
+        _ => Ok(None),
+    }
+}
+
 /// True if `name` is an IPv4 or IPv6 literal (checked against iPAddress SANs, not sent as SNI).
 pub fn is_ip_literal(name: &str) -> bool {
     name::Host::new(name).is_ip()

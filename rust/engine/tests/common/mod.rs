@@ -26,6 +26,19 @@ pub fn certs() -> PathBuf {
     .clone()
 }
 
+/// Chains made by tests/certs/make-chains.sh, once per test binary.
+pub fn chains() -> PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("chains-{}", std::process::id()));
+        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/certs/make-chains.sh");
+        let st = Command::new("sh").arg(&script).arg(&dir).status().expect("run make-chains.sh");
+        assert!(st.success(), "make-chains.sh failed");
+        dir
+    })
+    .clone()
+}
+
 pub fn cert(name: &str) -> Vec<u8> {
     std::fs::read(certs().join(name)).unwrap()
 }
@@ -108,6 +121,11 @@ pub struct Opts {
     pub peer_cert_cap: usize,
     /// Cipher suites to offer (IANA code points; empty: the engine's default list).
     pub suites: Vec<u16>,
+    /// Client certificate chain (DER list) and key (DER) for mutual TLS.
+    pub client_cert: Option<Vec<u8>>,
+    pub client_key: Option<Vec<u8>>,
+    /// External PSK and identity (static test data).
+    pub psk: Option<(&'static [u8], &'static [u8])>,
 }
 
 pub fn unix_now() -> i64 {
@@ -116,7 +134,7 @@ pub fn unix_now() -> i64 {
 
 impl Default for Opts {
     fn default() -> Self {
-        Opts { server_name: Some("localhost"), ca: None, verify: USSL_CERT_NONE, rx: 16640, tx: 2048, step: 4096, now: unix_now(), flags: 0, peer_cert_cap: 0, suites: Vec::new() }
+        Opts { server_name: Some("localhost"), ca: None, verify: USSL_CERT_NONE, rx: 16640, tx: 2048, step: 4096, now: unix_now(), flags: 0, peer_cert_cap: 0, suites: Vec::new(), client_cert: None, client_key: None, psk: None }
     }
 }
 
@@ -127,12 +145,16 @@ pub struct Client {
     tx: Vec<u8>,
     ca: Vec<u8>,
     peer: Vec<u8>,
+    client_cert: Vec<u8>,
+    client_key: Vec<u8>,
     e: *mut UsslEngine,
     pub sock: TcpStream,
     step: usize,
     /// Socket bytes not yet accepted by ussl_feed.
     backlog: Vec<u8>,
     pub bytes_in: usize,
+    /// Bytes written to the socket.
+    pub bytes_out: usize,
     pub feeds: usize,
 }
 
@@ -148,6 +170,9 @@ impl Client {
         let ca = o.ca.unwrap_or_default();
         let name = o.server_name.unwrap_or("");
         let mut peer = vec![0u8; o.peer_cert_cap];
+        let client_cert = o.client_cert.unwrap_or_default();
+        let client_key = o.client_key.unwrap_or_default();
+        let ptr = |v: &Vec<u8>| if v.is_empty() { std::ptr::null() } else { v.as_ptr() };
         let cfg = UsslClientConfig {
             server_name: if name.is_empty() { std::ptr::null() } else { name.as_ptr() },
             server_name_len: name.len(),
@@ -160,6 +185,14 @@ impl Client {
             peer_cert_cap: peer.len(),
             suites: if o.suites.is_empty() { std::ptr::null() } else { o.suites.as_ptr() },
             suites_len: o.suites.len(),
+            client_cert: ptr(&client_cert),
+            client_cert_len: client_cert.len(),
+            client_key: ptr(&client_key),
+            client_key_len: client_key.len(),
+            psk: o.psk.map_or(std::ptr::null(), |p| if p.0.is_empty() { std::ptr::null() } else { p.0.as_ptr() }),
+            psk_len: o.psk.map_or(0, |p| p.0.len()),
+            psk_identity: o.psk.map_or(std::ptr::null(), |p| if p.1.is_empty() { std::ptr::null() } else { p.1.as_ptr() }),
+            psk_identity_len: o.psk.map_or(0, |p| p.1.len()),
         };
         let mut e = std::ptr::null_mut();
         // SAFETY: all buffers live in the returned Client until Drop frees the engine.
@@ -171,7 +204,23 @@ impl Client {
             unsafe { dealloc(mem, layout) };
             return Err(r);
         }
-        Ok(Client { mem, layout, rx, tx, ca, peer, e, sock, step: o.step, backlog: Vec::new(), bytes_in: 0, feeds: 0 })
+        Ok(Client {
+            mem,
+            layout,
+            rx,
+            tx,
+            ca,
+            peer,
+            client_cert,
+            client_key,
+            e,
+            sock,
+            step: o.step,
+            backlog: Vec::new(),
+            bytes_in: 0,
+            bytes_out: 0,
+            feeds: 0,
+        })
     }
 
     /// Sends all pending output to the socket (in `step`-sized pieces).
@@ -188,6 +237,8 @@ impl Client {
             let data = unsafe { std::slice::from_raw_parts(p, n) };
             if self.sock.write_all(data).is_err() {
                 // Peer gone: drop the output so the engine can go on.
+            } else {
+                self.bytes_out += n;
             }
             // SAFETY: live engine.
             unsafe { ussl_output_consume(self.e, n) };

@@ -137,6 +137,13 @@ pub trait CryptoProvider {
     fn client_cert(&mut self) -> Option<Certificate<impl AsRef<[u8]>>> {
         None::<Certificate<&[u8]>>
     }
+
+    /// ussl: called when the server asked for a client certificate, after its Finished was
+    /// checked and before anything of ours (Certificate, CertificateVerify) is written; an
+    /// error aborts the handshake. Lets a provider finish verifying the server first.
+    fn before_client_auth(&mut self) -> Result<(), crate::TlsError> {
+        Ok(())
+    }
 }
 
 impl<T: CryptoProvider> CryptoProvider for &mut T {
@@ -161,6 +168,10 @@ impl<T: CryptoProvider> CryptoProvider for &mut T {
 
     fn client_cert(&mut self) -> Option<Certificate<impl AsRef<[u8]>>> {
         T::client_cert(self)
+    }
+
+    fn before_client_auth(&mut self) -> Result<(), crate::TlsError> {
+        T::before_client_auth(self)
     }
 }
 

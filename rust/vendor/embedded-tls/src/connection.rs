@@ -7,7 +7,10 @@ use crate::write_buffer::WriteBuffer;
 use crate::{CertificateVerify, CryptoProvider, TlsError, TlsVerifier};
 use crate::{
     alert::{Alert, AlertDescription, AlertLevel},
-    handshake::{certificate::CertificateRef, certificate_request::CertificateRequest},
+    handshake::{
+        certificate::{CertificateEntryRef, CertificateRef},
+        certificate_request::CertificateRequest,
+    },
 };
 use core::fmt::Debug;
 use crate::suite::Transcript;
@@ -150,6 +153,8 @@ where
     expect: Expect,
     // ussl: the server accepted our PSK: no Certificate/CertificateVerify follow.
     psk_selected: bool,
+    /// ussl: a PSK was offered in our ClientHello.
+    psk_offered: bool,
 }
 
 /// ussl: the server's encrypted flight must arrive in this order. 0.19.0 accepted any
@@ -177,6 +182,7 @@ where
             certificate_request: None,
             expect: Expect::EncryptedExtensions,
             psk_selected: false,
+            psk_offered: false,
         }
     }
 }
@@ -329,6 +335,7 @@ where
     if let ClientRecord::Handshake(ClientHandshake::ClientHello(client_hello), _) = client_hello {
         // ussl: only the scalar stays in the connection, not the 65-byte public key.
         handshake.secret.replace(client_hello.secret.into_secret());
+        handshake.psk_offered = config.psk.is_some();
         Ok((State::ServerHello, slice))
     } else {
         Err(TlsError::EncodeError)
@@ -354,6 +361,15 @@ where
                     .ok_or(TlsError::InvalidCipherSuite)?;
                 key_schedule.select_suite(suite)?;
                 handshake.psk_selected = server_hello.psk_selected();
+                // ussl: a server that declines our PSK runs a full handshake, whose early
+                // secret comes from a zero PSK (RFC 8446 section 7.1), not from ours.
+                if handshake.psk_offered && !handshake.psk_selected {
+                    key_schedule.restart_early_secret_without_psk()?;
+                }
+                // ussl: and it may not claim a PSK we never offered (section 4.2.11).
+                if handshake.psk_selected && !handshake.psk_offered {
+                    return Err(TlsError::InvalidHandshake);
+                }
                 let secret = handshake.secret.take().ok_or(TlsError::InvalidHandshake)?;
                 let shared = server_hello
                     .calculate_shared_secret(&secret)
@@ -499,6 +515,9 @@ fn client_cert<'r, Provider>(
 where
     Provider: CryptoProvider,
 {
+    // ussl: the server must be fully verified before we authenticate to it.
+    crypto_provider.before_client_auth()?;
+
     handshake
         .traffic_hash
         .replace(key_schedule.transcript_hash().clone());
@@ -513,7 +532,16 @@ where
     let cert = crypto_provider.client_cert();
     let mut certificate = CertificateRef::with_context(request_context);
     let next_state = if let Some(ref cert) = cert {
-        certificate.add(cert.into())?;
+        // ussl: X.509 data may hold a chain (leaf first, DER certificates back to back):
+        // one entry each.
+        match cert {
+            crate::config::Certificate::X509(data) => {
+                for der in split_der_list(data.as_ref()) {
+                    certificate.add(CertificateEntryRef::X509(der))?;
+                }
+            }
+            _ => certificate.add(cert.into())?,
+        }
         State::ClientCertVerify
     } else {
         State::ClientFinished
@@ -527,6 +555,35 @@ where
             Some(read_key_schedule),
         )
         .map(|slice| (next_state, slice))
+}
+
+/// ussl: the DER elements of `data` in order; whatever does not parse as one (or a lone
+/// blob) is yielded whole, so a single certificate is always one entry.
+fn split_der_list(data: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut rest = data;
+    core::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let n = der_element_len(rest).filter(|&n| n <= rest.len()).unwrap_or(rest.len());
+        let (first, tail) = rest.split_at(n);
+        rest = tail;
+        Some(first)
+    })
+}
+
+/// ussl: total length (header included) of the DER element at the start of `b`.
+fn der_element_len(b: &[u8]) -> Option<usize> {
+    let first = *b.get(1)?;
+    if first < 0x80 {
+        return Some(2 + usize::from(first));
+    }
+    let n = usize::from(first & 0x7f);
+    if n == 0 || n > 3 {
+        return None;
+    }
+    let len = b.get(2..2 + n)?.iter().fold(0usize, |a, &x| (a << 8) | usize::from(x));
+    Some(2 + n + len)
 }
 
 fn client_cert_verify<'r, Provider>(

@@ -212,6 +212,13 @@ where
         Ok(())
     }
 
+    /// ussl: the server declined our PSK: start over from the zero-PSK early secret (the
+    /// chained salt must not carry the PSK's).
+    pub fn restart_early_secret_without_psk(&mut self) -> Result<(), TlsError> {
+        self.shared = SharedState::new();
+        self.initialize_early_secret(None)
+    }
+
     pub fn initialize_handshake_secret(&mut self, ikm: &[u8]) -> Result<(), TlsError> {
         let secret = self.shared.extract(ikm)?;
         self.calculate_traffic_secrets(&secret, b"c hs traffic", b"s hs traffic")
