@@ -223,6 +223,14 @@ impl Engine {
             peer_cert_cap: peer.len(),
             suites: std::ptr::null(),
             suites_len: 0,
+            client_cert: std::ptr::null(),
+            client_cert_len: 0,
+            client_key: std::ptr::null(),
+            client_key_len: 0,
+            psk: std::ptr::null(),
+            psk_len: 0,
+            psk_identity: std::ptr::null(),
+            psk_identity_len: 0,
         };
         let mut e = std::ptr::null_mut();
         // SAFETY: every buffer lives in the returned Engine (Vec heap memory does not move)

@@ -89,6 +89,14 @@ fn config(name: &'static [u8], ca: &'static [u8], verify: i32) -> UsslClientConf
         peer_cert_cap: 0,
         suites: core::ptr::null(),
         suites_len: 0,
+        client_cert: core::ptr::null(),
+        client_cert_len: 0,
+        client_key: core::ptr::null(),
+        client_key_len: 0,
+        psk: core::ptr::null(),
+        psk_len: 0,
+        psk_identity: core::ptr::null(),
+        psk_identity_len: 0,
     }
 }
 

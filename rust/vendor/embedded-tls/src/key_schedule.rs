@@ -215,8 +215,9 @@ where
     /// ussl: the server declined our PSK: start over from the zero-PSK early secret (the
     /// chained salt must not carry the PSK's).
     pub fn restart_early_secret_without_psk(&mut self) -> Result<(), TlsError> {
-        self.shared = SharedState::new();
-        self.initialize_early_secret(None)
+        // select_suite ran first, so the hash is known; early_secret restarts from a zero salt.
+        let kind = self.shared.kind()?;
+        self.early_secret(&HashOut::zero(kind.len()))
     }
 
     pub fn initialize_handshake_secret(&mut self, ikm: &[u8]) -> Result<(), TlsError> {
