@@ -39,8 +39,11 @@ def run():
 ok, base, during, after = run()
 print("handshakes:", ok, "of", CYCLES)
 print("heap used between collections:", base - during > 0)
-# A leak shows as less free memory. More is not a leak: the baseline can still count a block
-# that a stale word on the C stack kept alive (the GC scans conservatively).
-print("mem_free back at its baseline:", after >= base)
-if after < base:
+# A leak shows as less free memory: one GC block (16 B) per connection is 3,200 B here.
+# The GC scans conservatively, so a stale word on the C stack can keep a block or two alive
+# at either collection (seen: 160 B under the sanitizer build): 1 KiB of slack, far below
+# the smallest per-connection leak.
+SLACK = 1024
+print("mem_free back at its baseline:", after >= base - SLACK)
+if after < base - SLACK:
     print("baseline", base, "after", after)
