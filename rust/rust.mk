@@ -73,9 +73,12 @@ ifeq ($(strip $(ESP8266_SUITES)),$(strip $(ENGINE_LX106_SUITES)))
 ENGINE_CHIP_LIB := $(ENGINE_LX106_LIB)
 ENGINE_CHIP_OBJDIR := $(ENGINE_LX106_OBJDIR)
 else
-ENGINE_CHIP_LIB := $(BUILD)/esp8266/chip/libussl_engine.a
-ENGINE_CHIP_OBJDIR := $(BUILD)/esp8266/chip/engine-obj
-$(eval $(call lx106_archive,$(ENGINE_CHIP_LIB),target/esp8266-chip,$(ENGINE_CHIP_OBJDIR),ENGINE_CHIP_FEATURES))
+# One archive (and cargo target dir: the archive takes every .s there) per suite set, so that
+# changing ESP8266_SUITES rebuilds rather than reusing the other set's archive.
+ENGINE_CHIP_TAG := $(if $(strip $(ESP8266_SUITES)),$(subst $(eval) ,+,$(sort $(ESP8266_SUITES))),aes128)
+ENGINE_CHIP_LIB := $(BUILD)/esp8266/chip-$(ENGINE_CHIP_TAG)/libussl_engine.a
+ENGINE_CHIP_OBJDIR := $(BUILD)/esp8266/chip-$(ENGINE_CHIP_TAG)/engine-obj
+$(eval $(call lx106_archive,$(ENGINE_CHIP_LIB),target/esp8266-chip-$(ENGINE_CHIP_TAG),$(ENGINE_CHIP_OBJDIR),ENGINE_CHIP_FEATURES))
 endif
 .PHONY: engine-chip
 engine-chip: $(ENGINE_CHIP_LIB)
