@@ -648,6 +648,19 @@ pub extern "C" fn ussl_error_message(code: int32_t) -> *const c_char {
     message(code).as_ptr()
 }
 
+/// The in-place PEM converters' buffer: non-NULL, non-empty, and short enough that its
+/// length fits the i32 they return.
+///
+/// # Safety
+/// `buf` valid for reads and writes of `len` bytes (when non-NULL).
+unsafe fn pem_buffer<'a>(buf: *mut uint8_t, len: size_t) -> Option<&'a mut [u8]> {
+    if buf.is_null() || len == 0 || len > i32::MAX as usize {
+        return None;
+    }
+    // SAFETY: caller contract.
+    Some(unsafe { core::slice::from_raw_parts_mut(buf, len) })
+}
+
 /// Converts every PEM CERTIFICATE block in `buf` (one certificate or a bundle) to DER in
 /// place: the DER certificates end up back to back at the start of `buf`. Returns the
 /// total DER length, or USSL_ERR_CA_FORMAT (no certificate, bad base64, not DER).
@@ -656,11 +669,8 @@ pub extern "C" fn ussl_error_message(code: int32_t) -> *const c_char {
 /// `buf` valid for reads and writes of `len` bytes.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ussl_pem_to_der(buf: *mut uint8_t, len: size_t) -> int32_t {
-    if buf.is_null() || len == 0 || len > i32::MAX as usize {
-        return USSL_ERR_ARG;
-    }
     // SAFETY: caller contract.
-    let buf = unsafe { core::slice::from_raw_parts_mut(buf, len) };
+    let Some(buf) = (unsafe { pem_buffer(buf, len) }) else { return USSL_ERR_ARG };
     match pem::pem_bundle_to_der_in_place(buf) {
         Some(n) if crate::verify::is_der_list(&buf[..n]) => n as i32,
         _ => USSL_ERR_CA_FORMAT,
@@ -700,11 +710,8 @@ pub unsafe extern "C" fn ussl_client_auth_check(
 /// `buf` valid for reads and writes of `len` bytes.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ussl_pem_key_to_der(buf: *mut uint8_t, len: size_t) -> int32_t {
-    if buf.is_null() || len == 0 || len > i32::MAX as usize {
-        return USSL_ERR_ARG;
-    }
     // SAFETY: caller contract.
-    let buf = unsafe { core::slice::from_raw_parts_mut(buf, len) };
+    let Some(buf) = (unsafe { pem_buffer(buf, len) }) else { return USSL_ERR_ARG };
     match pem::pem_key_to_der_in_place(buf) {
         Some(n) => n as i32,
         None => USSL_ERR_CLIENT_KEY,
