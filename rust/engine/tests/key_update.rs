@@ -24,10 +24,6 @@ struct Interactive {
 }
 
 impl Interactive {
-    fn start() -> Interactive {
-        Interactive::start_with(&[])
-    }
-
     fn start_with(extra: &[&str]) -> Interactive {
         let dir = certs();
         let port = free_port();

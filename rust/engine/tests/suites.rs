@@ -254,20 +254,7 @@ fn gnutls_restricted_to_a_suite_we_disabled_fails_clearly() {
 /// names a suite missing from our list.
 #[test]
 fn server_choosing_a_suite_we_did_not_offer_is_refused() {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/hostile/tls13_peer.py");
-    let mut child = Command::new("python3")
-        .arg(script)
-        .arg("--certs")
-        .arg(certs())
-        .arg("--exit-with-stdin")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("python3 tests/hostile/tls13_peer.py");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let port: u16 = line.strip_prefix("PORT ").and_then(|p| p.trim().parse().ok()).expect("peer port");
+    let (mut child, port) = start_hostile_peer();
     // Offered: AES-128 only -> the peer names AES-256; AES-128 + AES-256 -> ChaCha20;
     // everything -> TLS_AES_128_CCM_SHA256 (not built). All refused at the ServerHello.
     for offer in [vec![0x1301], vec![0x1301, 0x1302], vec![]] {

@@ -43,6 +43,29 @@ pub fn cert(name: &str) -> Vec<u8> {
     std::fs::read(certs().join(name)).unwrap()
 }
 
+/// Starts the hostile TLS 1.3 peer (tests/hostile/tls13_peer.py; it exits when its stdin
+/// closes): the process, stdin still attached, and the port it listens on.
+pub fn start_hostile_peer() -> (Child, u16) {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/hostile/tls13_peer.py");
+    let mut child = Command::new("python3")
+        .arg(script)
+        .arg("--certs")
+        .arg(certs())
+        .arg("--exit-with-stdin")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start tests/hostile/tls13_peer.py (python3 with the cryptography package)");
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut line).unwrap();
+    let port = line
+        .strip_prefix("PORT ")
+        .and_then(|p| p.trim().parse().ok())
+        .unwrap_or_else(|| panic!("tls13_peer.py did not start: {line:?}"));
+    (child, port)
+}
+
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
