@@ -276,33 +276,22 @@ class Servers:
     def __init__(self, cert_dir):
         self.procs = []
         self.cert_dir = cert_dir
-        self.tls_port = self.start_s_server(cert_dir, [])
-        self.suite_ports = {name: self.start_s_server(cert_dir, ["-ciphersuites", name])
+        leaf = ["-cert", str(cert_dir / "server.pem"), "-key", str(cert_dir / "server.key")]
+        self.tls_port = self.start_s_server(leaf)
+        self.suite_ports = {name: self.start_s_server(leaf + ["-ciphersuites", name])
                             for name in SUITES}
         # A valid chain but for its dates (the leaf expired in 2021).
         chains = cert_dir.parent / "chains"
         subprocess.run(["sh", str(ROOT / "tests" / "certs" / "make-chains.sh"), str(chains)], check=True)
         self.expired_ca = chains / "p256-root.der"
-        self.expired_tls_port = free_port()
-        proc = subprocess.Popen(
-            ["openssl", "s_server", "-tls1_3", "-www", "-quiet",
-             "-accept", f"{SERVER_HOST}:{self.expired_tls_port}",
-             "-cert", str(chains / "bad-expired.pem"), "-key", str(chains / "bad-expired.key"),
-             "-cert_chain", str(chains / "p256-int.pem")],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.procs.append(proc)
-        wait_port(self.expired_tls_port, proc)
+        self.expired_tls_port = self.start_s_server(
+            ["-cert", str(chains / "bad-expired.pem"), "-key", str(chains / "bad-expired.key"),
+             "-cert_chain", str(chains / "p256-int.pem")])
         self.mtls_port = self.start_s_server(
-            cert_dir, ["-Verify", "1", "-verify_return_error", "-CAfile", str(cert_dir / "client-ca.pem")])
-        # PSK only: no certificate at all (start_s_server always gives one).
-        self.psk_port = free_port()
-        proc = subprocess.Popen(
-            ["openssl", "s_server", "-tls1_3", "-www", "-quiet",
-             "-accept", f"{SERVER_HOST}:{self.psk_port}",
-             "-psk", PSK_KEY.hex(), "-psk_identity", PSK_ID.decode(), "-nocert"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.procs.append(proc)
-        wait_port(self.psk_port, proc)
+            leaf + ["-Verify", "1", "-verify_return_error", "-CAfile", str(cert_dir / "client-ca.pem")])
+        # PSK only: no certificate at all.
+        self.psk_port = self.start_s_server(
+            ["-psk", PSK_KEY.hex(), "-psk_identity", PSK_ID.decode(), "-nocert"])
         self.py_tls = PyTlsServer(cert_dir)
         http = listen_socket()
         serve_forever(http, http_handler)
@@ -334,12 +323,12 @@ class Servers:
             except OSError:
                 pass
 
-    def start_s_server(self, cert_dir, extra):
+    def start_s_server(self, args):
+        """An `openssl s_server -tls1_3 -www` on a free port; `args`: its credentials and options."""
         port = free_port()
         proc = subprocess.Popen(
             ["openssl", "s_server", "-tls1_3", "-www", "-quiet",
-             "-accept", f"{SERVER_HOST}:{port}",
-             "-cert", str(cert_dir / "server.pem"), "-key", str(cert_dir / "server.key")] + extra,
+             "-accept", f"{SERVER_HOST}:{port}"] + args,
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.procs.append(proc)
         wait_port(port, proc)
