@@ -66,8 +66,19 @@ pub fn start_hostile_peer() -> (Child, u16) {
     (child, port)
 }
 
+/// A port nobody listens on, never the same twice in this test binary: tests run in parallel
+/// threads, and two servers started on one port made the loser's readiness probe reach the
+/// winner's server (then "connection refused" once the winner's test ended).
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
 }
 
 /// `openssl s_server` on 127.0.0.1, killed on drop.
