@@ -629,7 +629,7 @@ static uint8_t *ussl_copy_bytes(mp_obj_t obj, size_t *len) {
 // handshake. Shared by ussl.wrap_socket and SSLContext.wrap_socket.
 static mp_obj_t ussl_socket_new(mp_obj_t sock, uint32_t flags, const char *sni, size_t sni_len,
     const mp_buffer_info_t *cadata, mp_int_t cert_reqs, const ussl_client_auth_t *client, bool do_handshake,
-    const uint16_t *suites, size_t n_suites) {
+    const uint16_t *suites, size_t n_suites, size_t fragment) {
     mp_buffer_info_t ca = *cadata;
     #if !MICROPY_USSL_VERIFY_STACK_OK
     if (cert_reqs != USSL_CERT_NONE && ca.len != 0) {
@@ -667,16 +667,18 @@ static mp_obj_t ussl_socket_new(mp_obj_t sock, uint32_t flags, const char *sni, 
     o->mem = m_new(uint8_t, o->mem_len);
     uint8_t *mem = (uint8_t *)(((uintptr_t)o->mem + align - 1) & ~(uintptr_t)(align - 1));
 
+    // Record buffers: the context's max_fragment_length, else the port's default; the
+    // transmit buffer no larger than a record of that length.
     #if MICROPY_USSL_RX_BUFFER > 0
     o->rx_len = MICROPY_USSL_RX_BUFFER;
     #else
     o->rx_len = ussl_min_rx_buffer();
     #endif
-    o->rx = m_new(uint8_t, o->rx_len);
-    o->tx_len = ussl_min_tx_buffer();
-    if (o->tx_len < MICROPY_USSL_TX_BUFFER) {
-        o->tx_len = MICROPY_USSL_TX_BUFFER;
+    if (fragment != 0) {
+        o->rx_len = ussl_rx_buffer_for_fragment(fragment);
     }
+    o->rx = m_new(uint8_t, o->rx_len);
+    o->tx_len = ussl_tx_buffer_for(o->rx_len, MICROPY_USSL_TX_BUFFER);
     o->tx = m_new(uint8_t, o->tx_len);
     o->io = m_new(uint8_t, MICROPY_USSL_IO_CHUNK);
 
@@ -913,7 +915,7 @@ static mp_obj_t ussl_wrap_socket(size_t n_args, const mp_obj_t *pos_args, mp_map
         ussl_wipe_key_obj(client.key);
         nlr_jump(nlr.ret_val);
     }
-    mp_obj_t ss = ussl_socket_new(sock, 0, sni, sni_len, &ca, cert_reqs, &client, args[ARG_do_handshake].u_bool, NULL, 0);
+    mp_obj_t ss = ussl_socket_new(sock, 0, sni, sni_len, &ca, cert_reqs, &client, args[ARG_do_handshake].u_bool, NULL, 0, 0);
     nlr_pop();
     ussl_wipe_key_obj(client.key);
     return ss;
@@ -944,6 +946,7 @@ typedef struct _ussl_context_obj_t {
     uint8_t n_suites;           // 0: the engine's default list
     uint16_t suites[USSL_MAX_SUITES]; // set_ciphers(), IANA code points, preference order
     uint32_t verify_flags;
+    uint16_t max_fragment;      // max_fragment_length: 512..4096, 16384 (full records); 0: the port's default
 } ussl_context_obj_t;
 
 static const mp_obj_type_t ussl_context_type;
@@ -963,11 +966,37 @@ static mp_obj_t ussl_context_make_new(const mp_obj_type_t *type, size_t n_args, 
     // As upstream: a client verifies the server by default, a server does not ask clients.
     self->verify_mode = protocol == USSL_PROTOCOL_TLS_CLIENT ? USSL_CERT_REQUIRED : USSL_CERT_NONE;
     self->verify_flags = 0;
+    self->max_fragment = 0;
     return MP_OBJ_FROM_PTR(self);
+}
+
+// SSLContext.max_fragment_length (ussl's own, as mbedTLS's mbedtls_ssl_conf_max_frag_len):
+// the record size this context's connections ask the server for (RFC 6066) and size their
+// buffers for: 512, 1024, 2048 or 4096; 16384 for full records (any server); None for the
+// port's default (the ESP8266: 4096). A server that ignores it fails the connection with
+// "record too large".
+static void ussl_context_fragment_attr(ussl_context_obj_t *self, mp_obj_t *dest) {
+    if (dest[0] == MP_OBJ_NULL) {
+        dest[0] = self->max_fragment == 0 ? mp_const_none : MP_OBJ_NEW_SMALL_INT(self->max_fragment);
+        return;
+    }
+    if (dest[1] == MP_OBJ_NULL) {
+        return; // no deleting
+    }
+    mp_int_t v = dest[1] == mp_const_none ? 0 : mp_obj_get_int(dest[1]);
+    if (v != 0 && v != 512 && v != 1024 && v != 2048 && v != 4096 && v != 16384) {
+        mp_raise_ValueError(MP_ERROR_TEXT("max_fragment_length must be 512, 1024, 2048, 4096, 16384 or None"));
+    }
+    self->max_fragment = v;
+    dest[0] = MP_OBJ_NULL; // stored
 }
 
 static void ussl_context_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
     ussl_context_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    if (attr == MP_QSTR_max_fragment_length) {
+        ussl_context_fragment_attr(self, dest);
+        return;
+    }
     if (attr != MP_QSTR_verify_mode && attr != MP_QSTR_verify_flags) {
         if (dest[0] == MP_OBJ_NULL) {
             dest[1] = MP_OBJ_SENTINEL; // continue in locals_dict
@@ -1180,7 +1209,7 @@ static mp_obj_t ussl_context_wrap_socket(size_t n_args, const mp_obj_t *pos_args
     }
     uint32_t flags = (self->verify_flags & USSL_VERIFY_X509_NO_CHECK_TIME) ? USSL_FLAG_NO_TIME_CHECK : 0;
     return ussl_socket_new(sock, flags, sni, sni_len, &ca, self->verify_mode, &self->client, args[ARG_do_handshake_on_connect].u_bool,
-        self->suites, self->n_suites);
+        self->suites, self->n_suites, self->max_fragment);
 }
 static MP_DEFINE_CONST_FUN_OBJ_KW(ussl_context_wrap_socket_obj, 2, ussl_context_wrap_socket);
 

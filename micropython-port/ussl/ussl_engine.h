@@ -444,6 +444,21 @@ size_t ussl_min_rx_buffer(void);
 size_t ussl_min_tx_buffer(void);
 
 /*
+ Receive buffer for records of at most `fragment` plaintext bytes: 512, 1024, 2048 or
+ 4096 (the max_fragment_length values of RFC 6066, which the engine then asks the server
+ for); 0 or 16384 and above: one full TLS record (USSL_RX_BUFFER_FULL). Other values are
+ rounded down to one of those, 512 at least. Never below USSL_RX_BUFFER_MIN.
+ */
+size_t ussl_rx_buffer_for_fragment(size_t fragment);
+
+/*
+ Transmit buffer for a receive buffer of `rx_len` bytes: `wanted`, but no larger than a
+ record of the fragment length `rx_len` makes the engine ask for (bytes beyond it would
+ never be used), and at least ussl_min_tx_buffer().
+ */
+size_t ussl_tx_buffer_for(size_t rx_len, size_t wanted);
+
+/*
  Creates a TLS client in caller memory and starts the handshake (the ClientHello is
  ready in ussl_output on return).
 

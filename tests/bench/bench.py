@@ -255,6 +255,55 @@ def run_bulk(firmware, certs, suite, key):
     return {m.group(1): int(m.group(2)) for m in re.finditer(r"BENCH (\w+) (\d+)", out.stdout)}
 
 
+MEMORY_SCRIPT = r'''
+import gc, socket, ussl, lx106
+lx106.set_time(NOW)
+def connect(fragment):
+    ctx = ussl.SSLContext(ussl.PROTOCOL_TLS_CLIENT)
+    ctx.load_verify_locations(cadata=CA)
+    ctx.max_fragment_length = fragment
+    s = socket.socket()
+    s.connect(socket.getaddrinfo("127.0.0.1", PORT)[0][-1])
+    s.setblocking(False)
+    gc.collect()
+    free0 = gc.mem_free()
+    ss = ctx.wrap_socket(s, server_hostname="localhost", do_handshake_on_connect=False)
+    ctx = None
+    # Every allocation is the shim's, between engine calls: sampling after wrap_socket and
+    # after each handshake step (garbage collected first) finds the peak.
+    gc.collect()
+    low = gc.mem_free()
+    while not ss.do_handshake():
+        gc.collect()
+        low = min(low, gc.mem_free())
+    gc.collect()
+    held = gc.mem_free()
+    low = min(low, held)
+    ss.setblocking(True)
+    ss.write(b"GET / HTTP/1.0\r\n\r\n")
+    status = ss.readline()
+    buf = bytearray(256)
+    while ss.readinto(buf):
+        pass
+    ss.close()
+    assert status.startswith(b"HTTP/1.0 200"), status
+    name = "full_records" if fragment == 16384 else "mfl%d" % fragment
+    print("BENCH heap_per_connection_%s_peak_bytes" % name, free0 - low)
+    print("BENCH heap_per_connection_%s_after_handshake_bytes" % name, free0 - held)
+for fragment in (512, 1024, 2048, 4096, 16384):
+    connect(fragment)
+'''
+
+
+def run_memory(firmware, certs):
+    """Heap one verified connection takes, at each max_fragment_length and with full records:
+    its peak during the handshake and what it holds afterwards."""
+    out = run_with_server(firmware, certs, MEMORY_SCRIPT)
+    if out.returncode != 0:
+        raise SystemExit("memory bench failed on the board:\n" + out.stdout + out.stderr)
+    return {m.group(1): int(m.group(2)) for m in re.finditer(r"BENCH (\w+) (\d+)", out.stdout)}
+
+
 def run_on_board(firmware, certs):
     out = run_with_server(firmware, certs, BOARD_SCRIPT)
     if out.returncode != 0:
@@ -289,6 +338,7 @@ def main():
     args = ap.parse_args()
 
     fig = run_on_board(args.firmware, args.certs)
+    fig.update(run_memory(args.firmware, args.certs))
     chains = os.path.join(os.path.dirname(args.certs), "chains")
     subprocess.run(["sh", os.path.join(REPO, "tests", "certs", "make-chains.sh"), chains], check=True)
     for alg in ("p256", "rsa2048"):

@@ -168,15 +168,40 @@ pub extern "C" fn ussl_min_tx_buffer() -> size_t {
     USSL_TX_BUFFER_MIN
 }
 
+/// Receive buffer for records of at most `fragment` plaintext bytes: 512, 1024, 2048 or
+/// 4096 (the max_fragment_length values of RFC 6066, which the engine then asks the server
+/// for); 0 or 16384 and above: one full TLS record (USSL_RX_BUFFER_FULL). Other values are
+/// rounded down to one of those, 512 at least. Never below USSL_RX_BUFFER_MIN.
+#[unsafe(no_mangle)]
+pub extern "C" fn ussl_rx_buffer_for_fragment(fragment: size_t) -> size_t {
+    if fragment == 0 || fragment >= 16384 {
+        return USSL_RX_BUFFER_FULL;
+    }
+    let f = [4096, 2048, 1024].into_iter().find(|&f| fragment >= f).unwrap_or(512);
+    (f + RX_EXPANSION).max(USSL_RX_BUFFER_MIN)
+}
+
+/// Transmit buffer for a receive buffer of `rx_len` bytes: `wanted`, but no larger than a
+/// record of the fragment length `rx_len` makes the engine ask for (bytes beyond it would
+/// never be used), and at least ussl_min_tx_buffer().
+#[unsafe(no_mangle)]
+pub extern "C" fn ussl_tx_buffer_for(rx_len: size_t, wanted: size_t) -> size_t {
+    let cap = max_fragment(rx_len).map_or(usize::MAX, |m| fragment_len(m) + TX_OVERHEAD);
+    wanted.min(cap).max(USSL_TX_BUFFER_MIN)
+}
+
+/// Ciphertext expansion allowed for beyond a record's plaintext (RFC 8446 section 5.2:
+/// 256) plus the 5-byte record header.
+const RX_EXPANSION: usize = 256 + 5;
+
 fn max_fragment(rx_len: usize) -> Option<MaxFragmentLength> {
-    const EXPANSION: usize = 256 + 5;
     if rx_len >= USSL_RX_BUFFER_FULL {
         None
-    } else if rx_len >= 4096 + EXPANSION {
+    } else if rx_len >= 4096 + RX_EXPANSION {
         Some(MaxFragmentLength::Bits12)
-    } else if rx_len >= 2048 + EXPANSION {
+    } else if rx_len >= 2048 + RX_EXPANSION {
         Some(MaxFragmentLength::Bits11)
-    } else if rx_len >= 1024 + EXPANSION {
+    } else if rx_len >= 1024 + RX_EXPANSION {
         Some(MaxFragmentLength::Bits10)
     } else {
         Some(MaxFragmentLength::Bits9)

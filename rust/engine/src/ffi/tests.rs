@@ -231,3 +231,28 @@ fn pem_to_der_in_place() {
     // SAFETY: as above.
     assert_eq!(unsafe { ussl_pem_to_der(bad.as_mut_ptr(), bad.len()) }, USSL_ERR_CA_FORMAT);
 }
+
+#[test]
+fn record_buffers_follow_the_fragment_length() {
+    assert_eq!(ussl_rx_buffer_for_fragment(0), USSL_RX_BUFFER_FULL);
+    assert_eq!(ussl_rx_buffer_for_fragment(16384), USSL_RX_BUFFER_FULL);
+    assert_eq!(ussl_rx_buffer_for_fragment(4096), 4096 + 261);
+    assert_eq!(ussl_rx_buffer_for_fragment(3000), 2048 + 261);
+    assert_eq!(ussl_rx_buffer_for_fragment(1024), 1024 + 261);
+    // 512-byte records: the receive buffer's floor.
+    assert_eq!(ussl_rx_buffer_for_fragment(512), USSL_RX_BUFFER_MIN);
+    assert_eq!(ussl_rx_buffer_for_fragment(1), USSL_RX_BUFFER_MIN);
+    // The transmit buffer never outgrows the record the server was asked for.
+    assert_eq!(ussl_tx_buffer_for(USSL_RX_BUFFER_FULL, 2048), 2048);
+    assert_eq!(ussl_tx_buffer_for(4096 + 261, 8192), 4096 + 128);
+    assert_eq!(ussl_tx_buffer_for(1024 + 261, 2048), 1024 + 128);
+    assert_eq!(ussl_tx_buffer_for(USSL_RX_BUFFER_MIN, 2048), 512 + 128);
+    assert_eq!(ussl_tx_buffer_for(USSL_RX_BUFFER_FULL, 100), USSL_TX_BUFFER_MIN);
+    // Each pair is accepted by ussl_client_new.
+    for f in [512, 1024, 2048, 4096, 16384] {
+        let rx = ussl_rx_buffer_for_fragment(f);
+        let mut m = Mem::new(rx, ussl_tx_buffer_for(rx, 2048));
+        let e = m.new_client(&config(b"localhost", b"", USSL_CERT_NONE)).unwrap();
+        m.free(e);
+    }
+}
