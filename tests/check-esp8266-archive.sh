@@ -64,7 +64,8 @@ void _start(void) {
     ussl_handshake(e); ussl_read(e, b, sizeof b); ussl_write(e, b, sizeof b);
     ussl_pending_plaintext(e); ussl_close(e); ussl_error_message(-1);
     ussl_pem_to_der(b, sizeof b); ussl_engine_size(); ussl_engine_align();
-    ussl_min_rx_buffer(); ussl_min_tx_buffer(); ussl_engine_free(e);
+    ussl_min_rx_buffer(); ussl_min_tx_buffer(); ussl_handshake_mem_size(); ussl_handshake_mem_align();
+    ussl_handshake_mem_in_use(e); ussl_engine_free(e);
     for (;;) {}
 }
 C

@@ -147,6 +147,8 @@ pub struct Engine {
     tx: Vec<u8>,
     ca: Vec<u8>,
     peer: Vec<u8>,
+    /// The handshake memory (u64s: aligned enough).
+    hs: Vec<u64>,
     e: *mut UsslEngine,
     /// The code of the first failure: the engine must keep reporting it.
     pub failed: Option<i32>,
@@ -211,7 +213,11 @@ impl Engine {
         let mut tx = vec![0u8; c.tx];
         let ca = c.ca.to_vec();
         let mut peer = vec![0u8; c.peer_cert_cap];
+        assert!(ussl_handshake_mem_align() <= 8);
+        let mut hs = vec![0u64; ussl_handshake_mem_size().div_ceil(8)];
         let cfg = UsslClientConfig {
+            handshake_mem: hs.as_mut_ptr().cast(),
+            handshake_mem_len: hs.len() * 8,
             server_name: if c.server_name.is_empty() { std::ptr::null() } else { c.server_name.as_ptr() },
             server_name_len: c.server_name.len(),
             ca: if ca.is_empty() { std::ptr::null() } else { ca.as_ptr() },
@@ -244,7 +250,7 @@ impl Engine {
             unsafe { dealloc(mem, layout) };
             return Err(r);
         }
-        let mut eng = Engine { mem, layout, rx, tx, ca, peer, e, failed: None, established: false, plaintext: 0 };
+        let mut eng = Engine { mem, layout, rx, tx, ca, peer, hs, e, failed: None, established: false, plaintext: 0 };
         assert!(eng.output_len() > 0, "no ClientHello after ussl_client_new");
         Ok(eng)
     }
@@ -304,6 +310,9 @@ impl Engine {
         if r == 0 {
             self.established = true;
             assert!(self.failed.is_none(), "established after a failure");
+            // SAFETY: live engine.
+            assert_eq!(unsafe { ussl_handshake_mem_in_use(self.e) }, 0, "handshake memory in use once established");
+            assert!(self.hs.iter().all(|&w| w == 0), "handshake memory not wiped once established");
         }
         self.note(r)
     }
@@ -390,12 +399,12 @@ impl Drop for Engine {
         let wiped = |b: &[u8]| b.iter().all(|&x| x == 0);
         // SAFETY: `mem` holds `layout.size()` initialised bytes (zeroed at allocation).
         let mem = unsafe { std::slice::from_raw_parts(self.mem, self.layout.size()) };
-        let ok = wiped(&self.rx) && wiped(&self.tx) && wiped(mem);
+        let ok = wiped(&self.rx) && wiped(&self.tx) && wiped(mem) && self.hs.iter().all(|&w| w == 0);
         let _ = &self.ca;
         // SAFETY: allocated in `new` with this layout; the engine is gone.
         unsafe { dealloc(self.mem, self.layout) };
         if !std::thread::panicking() {
-            assert!(ok, "ussl_engine_free left bytes in the engine or the record buffers");
+            assert!(ok, "ussl_engine_free left bytes in the engine, the record buffers or the handshake memory");
         }
     }
 }

@@ -152,6 +152,8 @@ typedef struct _ussl_socket_obj_t {
     int32_t peer_cert_len;      // > 0: DER length; 0: none; < 0: engine code (too large)
     bool peer_cert_nomem;       // the heap had no room for the buffer: getpeercert says so
     size_t mem_len;
+    uint8_t *hs;                // the engine's handshake memory, freed once it is done with it
+    size_t hs_len;
     size_t rx_len;
     size_t tx_len;
     size_t ca_len;
@@ -170,6 +172,7 @@ typedef struct _ussl_socket_obj_t {
 
 static const mp_obj_type_t ussl_socket_type;
 static void ussl_keep_peer_cert(ussl_socket_obj_t *self);
+static void ussl_after_handshake(ussl_socket_obj_t *self);
 
 /******************************************************************************/
 // Errors
@@ -372,6 +375,7 @@ static mp_uint_t ussl_run(ussl_socket_obj_t *self, int op, void *buf, size_t len
                 r = ussl_engine_op(CALL_WRITE, self->engine, buf, len);
                 break;
         }
+        ussl_after_handshake(self);
         // Whatever the engine did, ciphertext it produced goes out now.
         int err = ussl_flush_output(self);
         if (err != 0 && !mp_is_nonblocking_error(err)) {
@@ -507,6 +511,8 @@ static void ussl_stack_release(ussl_socket_obj_t *o, bool created) {
 }
 #endif
 
+static void ussl_free_handshake_state(ussl_socket_obj_t *self, bool free_memory);
+
 static void ussl_release(ussl_socket_obj_t *self, bool free_memory) {
     if (self->engine != NULL) {
         ussl_engine_op(CALL_FREE, self->engine, NULL, 0);
@@ -526,17 +532,31 @@ static void ussl_release(ussl_socket_obj_t *self, bool free_memory) {
         if (self->io != NULL) {
             m_del(uint8_t, self->io, MICROPY_USSL_IO_CHUNK);
         }
-        if (self->ca != NULL) {
-            m_del(uint8_t, self->ca, self->ca_len);
-        }
         if (self->peer_cert != NULL) {
             m_del(uint8_t, self->peer_cert, self->peer_cert_cap);
+        }
+    }
+    ussl_free_handshake_state(self, free_memory);
+    self->mem = self->rx = self->tx = self->io = self->peer_cert = NULL;
+    self->peer_cert_cap = 0;
+    self->io_len = 0;
+}
+
+// What only the handshake uses: the engine's handshake memory and what its configuration
+// points to (CA, client chain and key, PSK). Freed once the engine is done with it (or
+// with the engine). Keys are wiped even when the memory stays (finaliser: the GC frees it).
+static void ussl_free_handshake_state(ussl_socket_obj_t *self, bool free_memory) {
+    if (free_memory) {
+        if (self->hs != NULL) {
+            m_del(uint8_t, self->hs, self->hs_len);
+        }
+        if (self->ca != NULL) {
+            m_del(uint8_t, self->ca, self->ca_len);
         }
         if (self->client_cert != NULL) {
             m_del(uint8_t, self->client_cert, self->client_cert_len);
         }
     }
-    // The key is wiped even when the memory stays (finaliser: the GC frees it).
     if (self->client_key != NULL) {
         ussl_wipe(self->client_key, self->client_key_len);
         if (free_memory) {
@@ -551,9 +571,16 @@ static void ussl_release(ussl_socket_obj_t *self, bool free_memory) {
         }
     }
     self->client_cert = self->client_key = self->psk = self->psk_id = NULL;
-    self->mem = self->rx = self->tx = self->io = self->ca = self->peer_cert = NULL;
-    self->peer_cert_cap = 0;
-    self->io_len = 0;
+    self->hs = self->ca = NULL;
+    memset(&self->cfg, 0, sizeof(self->cfg));
+}
+
+// After an engine call: once the handshake has ended (either way) the engine has wiped its
+// handshake memory and no longer reads its configuration's buffers: give them back.
+static void ussl_after_handshake(ussl_socket_obj_t *self) {
+    if (self->hs != NULL && self->engine != NULL && !ussl_handshake_mem_in_use(self->engine)) {
+        ussl_free_handshake_state(self, true);
+    }
 }
 
 /******************************************************************************/
@@ -642,7 +669,8 @@ static mp_obj_t ussl_socket_new(mp_obj_t sock, uint32_t flags, const char *sni, 
     ussl_socket_obj_t *o = mp_obj_malloc_with_finaliser(ussl_socket_obj_t, &ussl_socket_type);
     o->sock = sock;
     o->engine = NULL;
-    o->mem = o->rx = o->tx = o->io = o->ca = o->peer_cert = NULL;
+    o->mem = o->rx = o->tx = o->io = o->ca = o->peer_cert = o->hs = NULL;
+    o->hs_len = 0;
     o->client_cert = o->client_key = o->psk = o->psk_id = NULL;
     o->peer_cert_cap = 0;
     o->peer_cert_len = 0;
@@ -739,6 +767,15 @@ static mp_obj_t ussl_socket_new(mp_obj_t sock, uint32_t flags, const char *sni, 
     o->cfg.suites = suites;
     o->cfg.suites_len = n_suites;
     o->cfg.flags = flags;
+    // The handshake's own memory, aligned as the engine asks; given back after the handshake.
+    size_t hs_align = ussl_handshake_mem_align();
+    if (hs_align == 0) {
+        hs_align = 1;
+    }
+    o->hs_len = ussl_handshake_mem_size() + hs_align - 1;
+    o->hs = m_new(uint8_t, o->hs_len);
+    o->cfg.handshake_mem = (void *)(((uintptr_t)o->hs + hs_align - 1) & ~(uintptr_t)(hs_align - 1));
+    o->cfg.handshake_mem_len = ussl_handshake_mem_size();
 
     UsslEngine *engine = NULL;
     ussl_call_t call = { .op = CALL_NEW, .mem = mem, .mem_len = engine_size, .o = o, .out = &engine };

@@ -384,6 +384,15 @@ typedef struct UsslClientConfig {
    */
   const uint16_t *suites;
   size_t suites_len;
+  /*
+   Memory for what only the handshake needs (ussl_handshake_mem_size() bytes, aligned to
+   ussl_handshake_mem_align()); required. Must stay valid and untouched while
+   ussl_handshake_mem_in_use says true (it is false once the handshake ended, either way,
+   and after ussl_engine_free); the engine wipes it before saying false, and the caller
+   may then free it: an established connection holds only ussl_engine_size() bytes.
+   */
+  void *handshake_mem;
+  size_t handshake_mem_len;
 } UsslClientConfig;
 
 #ifdef __cplusplus
@@ -425,6 +434,25 @@ uint16_t ussl_cipher_suite(struct UsslEngine *e);
  Bytes of memory ussl_client_new needs for the engine.
  */
 size_t ussl_engine_size(void);
+
+/*
+ Bytes of the handshake memory (UsslClientConfig::handshake_mem).
+ */
+size_t ussl_handshake_mem_size(void);
+
+/*
+ Alignment the handshake memory needs.
+ */
+size_t ussl_handshake_mem_align(void);
+
+/*
+ Whether the engine still uses its handshake memory (1) or not (0): 0 once the handshake
+ ended (succeeded or failed, the memory wiped), when the caller may free it.
+
+ # Safety
+ `e` is NULL or a live engine from ussl_client_new.
+ */
+int32_t ussl_handshake_mem_in_use(const struct UsslEngine *e);
 
 /*
  Alignment ussl_client_new needs for the engine memory.

@@ -43,13 +43,29 @@ pub struct Params {
     pub psk: Option<(&'static [u8], &'static [u8])>,
 }
 
+/// What only the handshake needs (the parameters, the config, the crypto provider with the
+/// verifier's buffers): in memory of its own, which the caller may release once the handshake
+/// is over (`Io::handshake_mem_released`), so that an established connection holds only the
+/// record layer.
+pub struct HandshakeMem {
+    params: Params,
+    config: Option<TlsConfig<'static>>,
+    provider: Option<EngineProvider<'static>>,
+}
+
+impl HandshakeMem {
+    pub fn new(params: Params) -> Self {
+        HandshakeMem { params, config: None, provider: None }
+    }
+}
+
 /// The task's future, a named type so that the engine has a size known at compile time.
 pub type DriverFut = impl Future<Output = ()>;
 
 /// Creates the connection task (nothing runs until it is polled).
 #[define_opaque(DriverFut)]
-pub fn start(io: &'static Io, rx: &'static mut [u8], tx: &'static mut [u8], params: Params) -> DriverFut {
-    drive(io, rx, tx, params)
+pub fn start(io: &'static Io, rx: &'static mut [u8], tx: &'static mut [u8], hs: &'static mut HandshakeMem) -> DriverFut {
+    drive(io, rx, tx, hs)
 }
 
 type Conn = TlsConnection<'static, Transport, Suites>;
@@ -82,17 +98,20 @@ pub fn drive(
     io: &'static Io,
     rx: &'static mut [u8],
     tx: &'static mut [u8],
-    mut params: Params,
+    hs: &'static mut HandshakeMem,
 ) -> impl Future<Output = ()> {
     // An `async move` block rather than an `async fn`: the latter moves its arguments into
     // a second copy inside the future.
     async move {
         let mut conn: Conn = TlsConnection::new(Transport::new(io), rx, tx);
-        // Size matters (the future is the bulk of the per-connection memory): the config and
-        // the provider (with the verifier's certificate buffer) are handshake-only locals in
-        // this block, the provider goes to embedded-tls by reference (see `EngineProvider`),
-        // and the parameters are used in place rather than moved into copies.
+        // Size matters (the future is the bulk of the per-connection memory): the parameters,
+        // the config and the provider (with the verifier's buffers) live in `hs`, which no
+        // reference outlives this block; the provider goes to embedded-tls by reference (see
+        // `EngineProvider`).
         let opened = {
+            let HandshakeMem { params, config: config_slot, provider: provider_slot } = hs;
+            let peer_cert = params.peer_cert.take();
+            let params: &'static Params = params;
             let psk_ids: [&[u8]; 1];
             // RSA schemes are offered: we verify RSA certificates and PSS CertificateVerify
             // ourselves (no allocator needed, unlike embedded-tls's `rsa` feature).
@@ -109,20 +128,27 @@ pub fn drive(
                 config = config.with_max_fragment_length(m);
             }
             config = config.with_cipher_suites(&params.suites);
-            let peer_cert = params.peer_cert.take();
-            let mut provider = provider(io, &params, peer_cert);
+            let config: &TlsConfig<'static> = config_slot.insert(config);
+            let provider = provider(provider_slot, io, params, peer_cert);
             let r = {
-                let open = pin!(conn.open(TlsContext::new(&config, &mut provider)));
+                let open = pin!(conn.open(TlsContext::new(config, &mut *provider)));
                 apart(open).await
             };
             io.suite.set(conn.negotiated_suite().map_or(0, Suite::code_point));
-            match r {
+            let opened = match r {
                 Err(e) => Err(error::from_tls(e, Stage::Handshake, io.eof.get(), io.verify_code.get())),
                 // The ECDSA checks the verifier deferred (see verify::pending) run here, on a
                 // shallow stack, before the connection is established.
                 Ok(()) => provider.verifier.as_mut().map_or(Ok(()), |v| v.finish()),
-            }
+            };
+            // Dropped now (the generator's state is wiped on drop); the rest of `hs` is
+            // wiped by the engine once released.
+            *provider_slot = None;
+            *config_slot = None;
+            opened
         };
+        // Nothing refers to `hs` any more.
+        io.release_handshake_mem();
         if let Err(code) = opened {
             io.fail(code);
             return;
@@ -158,17 +184,23 @@ pub fn drive(
             Ok(()) => {
                 // Close requested and every accepted byte sent: our close_notify, also in
                 // answer to the peer's (RFC 8446 section 6.1).
-                let _ = apart(pin!(conn.close())).await;
+                let _ = apart(pin!(conn.close_in_place())).await;
                 io.set_phase(Phase::Closed);
             }
         }
     }
 }
 
-/// The handshake's crypto provider (a function of its own: its temporaries, the
-/// verifier's buffers among them, stay out of the task's stack frame).
+/// Puts the handshake's crypto provider in `slot` (a function of its own: its temporaries,
+/// the verifier's buffers among them, stay out of the task's stack frame, which is on the
+/// handshake's deepest path).
 #[inline(never)]
-fn provider<'a>(io: &'a Io, params: &'a Params, peer_cert: Option<&'a mut [u8]>) -> EngineProvider<'a> {
+fn provider<'s>(
+    slot: &'s mut Option<EngineProvider<'static>>,
+    io: &'static Io,
+    params: &'static Params,
+    peer_cert: Option<&'static mut [u8]>,
+) -> &'s mut EngineProvider<'static> {
     let report = Report { code: &io.verify_code, peer_cert_len: &io.peer_cert_len };
     let verifier = if params.ca.is_some() || peer_cert.is_some() {
         let settings = Settings {
@@ -181,7 +213,7 @@ fn provider<'a>(io: &'a Io, params: &'a Params, peer_cert: Option<&'a mut [u8]>)
     } else {
         None
     };
-    EngineProvider { rng: rng::from_seed(params.seed), verifier, client: params.client }
+    slot.insert(EngineProvider { rng: rng::from_seed(params.seed), verifier, client: params.client })
 }
 
 /// Moves decrypted bytes into `io.plain_out` as room appears. Only ends with an error

@@ -155,6 +155,8 @@ pub struct Io {
     pub suite: Cell<u16>,
     /// Bumped whenever bytes move or the phase changes; the C ABI re-polls while it moves.
     progress: Cell<u32>,
+    /// The task holds no reference into its handshake memory any more (set by the task).
+    handshake_mem_released: Cell<bool>,
 }
 
 impl Io {
@@ -174,6 +176,7 @@ impl Io {
             verify_code: Cell::new(0),
             peer_cert_len: Cell::new(0),
             suite: Cell::new(0),
+            handshake_mem_released: Cell::new(false),
             progress: Cell::new(0),
         }
     }
@@ -185,6 +188,16 @@ impl Io {
     pub fn set_phase(&self, p: Phase) {
         self.phase.set(p);
         self.bump();
+    }
+
+    /// Called by the task once nothing it holds refers to its handshake memory.
+    pub fn release_handshake_mem(&self) {
+        self.handshake_mem_released.set(true);
+        self.bump();
+    }
+
+    pub fn handshake_mem_released(&self) -> bool {
+        self.handshake_mem_released.get()
     }
 
     /// Records a failure (the first one wins).

@@ -5,7 +5,7 @@ use core::ffi::c_char;
 use cty::{int32_t, int64_t, size_t, uint8_t, uint16_t, uint32_t};
 use embedded_tls::{MaxFragmentLength, Suite};
 
-use super::engine::{self, ENGINE_ALIGN, ENGINE_SIZE};
+use super::engine::{self, ENGINE_ALIGN, ENGINE_SIZE, HANDSHAKE_MEM_ALIGN, HANDSHAKE_MEM_SIZE};
 pub use super::engine::UsslEngine;
 use crate::driver::{MAX_SERVER_NAME, Params};
 use crate::error::*;
@@ -75,6 +75,13 @@ pub struct UsslClientConfig {
     /// are offered once.
     pub suites: *const uint16_t,
     pub suites_len: size_t,
+    /// Memory for what only the handshake needs (ussl_handshake_mem_size() bytes, aligned to
+    /// ussl_handshake_mem_align()); required. Must stay valid and untouched while
+    /// ussl_handshake_mem_in_use says true (it is false once the handshake ended, either way,
+    /// and after ussl_engine_free); the engine wipes it before saying false, and the caller
+    /// may then free it: an established connection holds only ussl_engine_size() bytes.
+    pub handshake_mem: *mut core::ffi::c_void,
+    pub handshake_mem_len: size_t,
 }
 
 /// TLS_AES_128_GCM_SHA256 (always built in).
@@ -146,6 +153,29 @@ pub const USSL_FLAG_NO_TIME_CHECK: u32 = 1;
 #[unsafe(no_mangle)]
 pub extern "C" fn ussl_engine_size() -> size_t {
     ENGINE_SIZE
+}
+
+/// Bytes of the handshake memory (UsslClientConfig::handshake_mem).
+#[unsafe(no_mangle)]
+pub extern "C" fn ussl_handshake_mem_size() -> size_t {
+    HANDSHAKE_MEM_SIZE
+}
+
+/// Alignment the handshake memory needs.
+#[unsafe(no_mangle)]
+pub extern "C" fn ussl_handshake_mem_align() -> size_t {
+    HANDSHAKE_MEM_ALIGN
+}
+
+/// Whether the engine still uses its handshake memory (1) or not (0): 0 once the handshake
+/// ended (succeeded or failed, the memory wiped), when the caller may free it.
+///
+/// # Safety
+/// `e` is NULL or a live engine from ussl_client_new.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ussl_handshake_mem_in_use(e: *const UsslEngine) -> int32_t {
+    // SAFETY: caller contract.
+    int32_t::from(!e.is_null() && unsafe { engine::handshake_mem_in_use(e) })
 }
 
 /// Alignment ussl_client_new needs for the engine memory.
@@ -313,6 +343,10 @@ unsafe fn client_place(
     }
     // SAFETY: checked non-NULL; the caller passes a valid config.
     let cfg = unsafe { &*cfg };
+    let hs = cfg.handshake_mem;
+    if hs.is_null() || cfg.handshake_mem_len < HANDSHAKE_MEM_SIZE || (hs as usize) % HANDSHAKE_MEM_ALIGN != 0 {
+        return Err(USSL_ERR_ARG);
+    }
     let mode = cfg.verify_mode;
     if !(USSL_CERT_NONE..=USSL_CERT_REQUIRED).contains(&mode) {
         return Err(USSL_ERR_ARG);
@@ -381,7 +415,7 @@ unsafe fn client_place(
     };
     let params = Params { server_name, ca, now, peer_cert, seed, max_fragment, suites, client, psk };
     // SAFETY: checked size/alignment above; buffer and lifetime contract from the caller.
-    Ok(unsafe { engine::place(mem.cast(), rx, rx_len, tx, tx_len, tx_used, params) })
+    Ok(unsafe { engine::place(mem.cast(), rx, rx_len, tx, tx_len, tx_used, hs.cast(), params) })
 }
 
 /// Gives the engine bytes received from the socket. Returns how many were accepted

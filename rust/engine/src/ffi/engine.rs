@@ -12,7 +12,7 @@ use core::task::{Context, Poll, Waker};
 
 use zeroize::Zeroize;
 
-use crate::driver::{self, DriverFut, Params};
+use crate::driver::{self, DriverFut, HandshakeMem, Params};
 use crate::io::Io;
 
 /// A TLS client connection (opaque to C). Lives in caller memory, see `ussl_client_new`.
@@ -23,15 +23,21 @@ pub struct UsslEngine {
     rx_len: usize,
     tx: *mut u8,
     tx_len: usize,
+    /// The handshake's memory (caller's), NULL once the task let go of it and it was wiped.
+    hs: *mut HandshakeMem,
 }
 
 pub const ENGINE_SIZE: usize = core::mem::size_of::<UsslEngine>();
 pub const ENGINE_ALIGN: usize = core::mem::align_of::<UsslEngine>();
+pub const HANDSHAKE_MEM_SIZE: usize = core::mem::size_of::<HandshakeMem>();
+pub const HANDSHAKE_MEM_ALIGN: usize = core::mem::align_of::<HandshakeMem>();
 
 /// Writes a new engine into `mem` and creates its task.
 ///
 /// # Safety
-/// `mem` must be valid for writes of `ENGINE_SIZE` bytes and aligned to `ENGINE_ALIGN`;
+/// `mem` must be valid for writes of `ENGINE_SIZE` bytes and aligned to `ENGINE_ALIGN`,
+/// `hs` likewise for `HANDSHAKE_MEM_SIZE` / `HANDSHAKE_MEM_ALIGN` (until `handshake_mem_in_use`
+/// says false, or `destroy`);
 /// `rx`/`tx` valid for reads and writes of `rx_len`/`tx_len` bytes (`tx_used <= tx_len`);
 /// `params.ca` must point to memory that stays valid; all of it must stay valid and
 /// unmoved, and not be accessed otherwise, until `destroy`.
@@ -42,12 +48,20 @@ pub unsafe fn place(
     tx: *mut u8,
     tx_len: usize,
     tx_used: usize,
+    hs: *mut u8,
     params: Params,
 ) -> *mut UsslEngine {
     let e = mem.cast::<UsslEngine>();
+    let hs = hs.cast::<HandshakeMem>();
     // SAFETY: `mem` is valid and aligned for a `UsslEngine` (caller contract, checked by
     // ussl_client_new); whatever was there is overwritten without being read.
-    unsafe { e.write(UsslEngine { io: Io::new(), task: None, rx, rx_len, tx, tx_len }) };
+    unsafe { e.write(UsslEngine { io: Io::new(), task: None, rx, rx_len, tx, tx_len, hs }) };
+    // SAFETY: `hs` is valid and aligned for a `HandshakeMem` (caller contract, checked by
+    // ussl_client_new), not otherwise accessed until released below; overwritten unread.
+    let hs_ref: &'static mut HandshakeMem = unsafe {
+        hs.write(HandshakeMem::new(params));
+        &mut *hs
+    };
     // SAFETY: `io` is initialised and stays at this address until `destroy`, which drops
     // the task (the only holder of this reference) before the memory is released.
     let io: &'static Io = unsafe { &*(&raw const (*e).io) };
@@ -56,7 +70,7 @@ pub unsafe fn place(
     let (rx, tx) = unsafe {
         (core::slice::from_raw_parts_mut(rx, rx_len), core::slice::from_raw_parts_mut(tx, tx_used))
     };
-    let fut = driver::start(io, rx, tx, params);
+    let fut = driver::start(io, rx, tx, hs_ref);
     // SAFETY: `e` was initialised above; only the `task` field is written, through a raw
     // place, so the shared borrow of `io` held by the future stays valid.
     unsafe { (&raw mut (*e).task).write(Some(fut)) };
@@ -94,12 +108,47 @@ pub unsafe fn run(e: *mut UsslEngine) {
             *task = None;
             io.out.clear();
             io.bump();
+            // SAFETY: caller contract; the task is gone.
+            unsafe { release_handshake_mem(e) };
             return;
+        }
+        if io.handshake_mem_released() {
+            // SAFETY: caller contract; the task said it no longer refers to it.
+            unsafe { release_handshake_mem(e) };
         }
         if io.progress() == before {
             return;
         }
     }
+}
+
+/// Drops and wipes the handshake memory (once), after which the caller may free it.
+///
+/// # Safety
+/// `e` must come from `place` and not have been destroyed; the task must hold no reference
+/// into the handshake memory (it said so, or it was dropped).
+unsafe fn release_handshake_mem(e: *mut UsslEngine) {
+    // SAFETY: the `hs` field is only accessed here and in `place`/`handshake_mem_in_use`.
+    let slot = unsafe { &mut *(&raw mut (*e).hs) };
+    let hs = core::mem::replace(slot, core::ptr::null_mut());
+    if hs.is_null() {
+        return;
+    }
+    // SAFETY: `hs` holds the `HandshakeMem` written by `place`, no longer referenced (caller
+    // contract); dropped once (the field is NULL from now on), then wiped as bytes.
+    unsafe {
+        core::ptr::drop_in_place(hs);
+        core::slice::from_raw_parts_mut(hs.cast::<u8>(), HANDSHAKE_MEM_SIZE).zeroize();
+    }
+}
+
+/// Whether the engine may still use the handshake memory given to `place`.
+///
+/// # Safety
+/// `e` must come from `place` and not have been destroyed.
+pub unsafe fn handshake_mem_in_use(e: *const UsslEngine) -> bool {
+    // SAFETY: caller contract; plain read of a field no reference covers.
+    unsafe { !(*e).hs.is_null() }
 }
 
 /// Drops the task (ending the connection without sending anything).
@@ -112,6 +161,8 @@ pub unsafe fn stop(e: *mut UsslEngine) {
     *task = None;
     // SAFETY: caller contract.
     unsafe { io(e) }.out.clear();
+    // SAFETY: the task is gone.
+    unsafe { release_handshake_mem(e) };
 }
 
 /// Drops the task and wipes the engine and both record buffers.

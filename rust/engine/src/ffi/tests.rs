@@ -15,6 +15,14 @@ struct Mem {
     layout: Layout,
     rx: Vec<u8>,
     tx: Vec<u8>,
+    /// The handshake memory (u64s: aligned enough, see `handshake_mem`).
+    hs: Vec<u64>,
+}
+
+/// Handshake memory for one engine, zeroed.
+fn handshake_mem() -> Vec<u64> {
+    assert!(ussl_handshake_mem_align() <= 8);
+    vec![0u64; ussl_handshake_mem_size().div_ceil(8)]
 }
 
 impl Mem {
@@ -22,7 +30,7 @@ impl Mem {
         let layout = Layout::from_size_align(ussl_engine_size(), ussl_engine_align()).unwrap();
         // SAFETY: non-zero size.
         let mem = unsafe { alloc_zeroed(layout) };
-        Mem { mem, layout, rx: vec![0; rx], tx: vec![0; tx] }
+        Mem { mem, layout, rx: vec![0; rx], tx: vec![0; tx], hs: handshake_mem() }
     }
 
     fn new_client(&mut self, cfg: &UsslClientConfig) -> Result<*mut UsslEngine, i32> {
@@ -31,9 +39,10 @@ impl Mem {
 
     fn new_client_at(&mut self, mem: *mut u8, len: usize, cfg: &UsslClientConfig) -> Result<*mut UsslEngine, i32> {
         let mut e = core::ptr::null_mut();
+        let cfg = UsslClientConfig { handshake_mem: self.hs.as_mut_ptr().cast(), handshake_mem_len: self.hs.len() * 8, ..*cfg };
         // SAFETY: buffers owned by self, outliving the engine (freed in the tests first).
         let r = unsafe {
-            ussl_client_new(mem.cast(), len, self.rx.as_mut_ptr(), self.rx.len(), self.tx.as_mut_ptr(), self.tx.len(), cfg, &mut e)
+            ussl_client_new(mem.cast(), len, self.rx.as_mut_ptr(), self.rx.len(), self.tx.as_mut_ptr(), self.tx.len(), &cfg, &mut e)
         };
         if r == 0 { Ok(e) } else { Err(r) }
     }
@@ -45,6 +54,7 @@ impl Mem {
         // SAFETY: the engine memory, initialised (zeroed, then written by the engine).
         let mem = unsafe { core::slice::from_raw_parts(self.mem, self.layout.size()) };
         assert!(mem.iter().chain(&self.rx).chain(&self.tx).all(|&b| b == 0), "not wiped");
+        assert!(self.hs.iter().all(|&w| w == 0), "handshake memory not wiped");
     }
 
     /// Takes all pending output, `step` bytes at a time; returns it.
@@ -97,6 +107,8 @@ fn config(name: &'static [u8], ca: &'static [u8], verify: i32) -> UsslClientConf
         psk_len: 0,
         psk_identity: core::ptr::null(),
         psk_identity_len: 0,
+        handshake_mem: core::ptr::null_mut(),
+        handshake_mem_len: 0,
     }
 }
 
@@ -255,4 +267,30 @@ fn record_buffers_follow_the_fragment_length() {
         let e = m.new_client(&config(b"localhost", b"", USSL_CERT_NONE)).unwrap();
         m.free(e);
     }
+}
+
+#[test]
+fn handshake_memory_is_required_and_checked() {
+    let mut m = Mem::new(USSL_RX_BUFFER_MIN, USSL_TX_BUFFER_MIN);
+    let mut hs = handshake_mem();
+    let ok = config(b"localhost", b"", USSL_CERT_NONE);
+    let mut e = core::ptr::null_mut();
+    let mut try_with = |p: *mut u8, len: usize| {
+        let cfg = UsslClientConfig { handshake_mem: p.cast(), handshake_mem_len: len, ..ok };
+        // SAFETY: buffers owned by `m` and `hs`; every call here is refused before any access.
+        unsafe { ussl_client_new(m.mem.cast(), m.layout.size(), m.rx.as_mut_ptr(), m.rx.len(), m.tx.as_mut_ptr(), m.tx.len(), &cfg, &mut e) }
+    };
+    assert_eq!(try_with(core::ptr::null_mut(), ussl_handshake_mem_size()), USSL_ERR_ARG);
+    let p = hs.as_mut_ptr().cast::<u8>();
+    assert_eq!(try_with(p, ussl_handshake_mem_size() - 1), USSL_ERR_ARG);
+    if ussl_handshake_mem_align() > 1 {
+        // SAFETY: inside the allocation; never dereferenced (refused).
+        assert_eq!(try_with(unsafe { p.add(1) }, ussl_handshake_mem_size()), USSL_ERR_ARG);
+    }
+    // In use from creation until the engine is freed (no handshake ran here).
+    let e = m.new_client(&ok).unwrap();
+    // SAFETY: live engine.
+    assert_eq!(unsafe { ussl_handshake_mem_in_use(e) }, 1);
+    m.free(e);
+    hs.clear();
 }

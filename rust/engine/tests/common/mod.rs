@@ -181,6 +181,8 @@ pub struct Client {
     peer: Vec<u8>,
     client_cert: Vec<u8>,
     client_key: Vec<u8>,
+    /// The handshake memory (u64s: aligned enough); wiped once the handshake ended.
+    hs: Vec<u64>,
     e: *mut UsslEngine,
     pub sock: TcpStream,
     step: usize,
@@ -207,7 +209,11 @@ impl Client {
         let client_cert = o.client_cert.unwrap_or_default();
         let client_key = o.client_key.unwrap_or_default();
         let ptr = |v: &Vec<u8>| if v.is_empty() { std::ptr::null() } else { v.as_ptr() };
+        assert!(ussl_handshake_mem_align() <= 8);
+        let mut hs = vec![0u64; ussl_handshake_mem_size().div_ceil(8)];
         let cfg = UsslClientConfig {
+            handshake_mem: hs.as_mut_ptr().cast(),
+            handshake_mem_len: hs.len() * 8,
             server_name: if name.is_empty() { std::ptr::null() } else { name.as_ptr() },
             server_name_len: name.len(),
             ca: if ca.is_empty() { std::ptr::null() } else { ca.as_ptr() },
@@ -247,6 +253,7 @@ impl Client {
             peer,
             client_cert,
             client_key,
+            hs,
             e,
             sock,
             step: o.step,
@@ -313,15 +320,29 @@ impl Client {
             let r = unsafe { ussl_handshake(self.e) };
             self.pump();
             match r {
-                0 => return Ok(()),
+                0 => {
+                    self.assert_handshake_mem_released();
+                    return Ok(());
+                }
                 USSL_WANT_WRITE => {}
                 USSL_WANT_READ => {
                     assert!(!eof, "WANT_READ after EOF: the engine must fail instead");
                     eof = !self.feed();
                 }
-                err => return Err(err),
+                err => {
+                    self.assert_handshake_mem_released();
+                    return Err(err);
+                }
             }
         }
+    }
+
+    /// Once the handshake ended (either way) the engine is done with its handshake memory
+    /// and has wiped it: the caller may free it.
+    pub fn assert_handshake_mem_released(&self) {
+        // SAFETY: live engine.
+        assert_eq!(unsafe { ussl_handshake_mem_in_use(self.e) }, 0, "handshake memory still in use after the handshake");
+        assert!(self.hs.iter().all(|&w| w == 0), "handshake memory not wiped after the handshake");
     }
 
     pub fn write_all(&mut self, mut data: &[u8]) -> Result<(), i32> {
@@ -399,7 +420,7 @@ impl Drop for Client {
     fn drop(&mut self) {
         // SAFETY: live engine; freed once.
         unsafe { ussl_engine_free(self.e) };
-        let wiped = self.rx.iter().chain(self.tx.iter()).all(|&b| b == 0);
+        let wiped = self.rx.iter().chain(self.tx.iter()).all(|&b| b == 0) && self.hs.iter().all(|&w| w == 0);
         // SAFETY: the engine memory is ours again after ussl_engine_free.
         let mem = unsafe { std::slice::from_raw_parts(self.mem, self.layout.size()) };
         let wiped = wiped && mem.iter().all(|&b| b == 0);

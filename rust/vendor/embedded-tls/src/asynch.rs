@@ -297,6 +297,13 @@ where
         self.flush_transport().await
     }
 
+    /// ussl: sends close_notify without consuming the connection. `close(self)` moves the
+    /// whole connection into its future, which then is the largest state of a task that
+    /// keeps the connection in place.
+    pub async fn close_in_place(&mut self) -> Result<(), TlsError> {
+        self.close_internal().await
+    }
+
     /// Close a connection instance, returning the ownership of the async I/O provider.
     pub async fn close(mut self) -> Result<Socket, (Socket, TlsError)> {
         match self.close_internal().await {
