@@ -37,6 +37,8 @@ mod scalar_ct;
 pub mod sign;
 
 #[cfg(test)]
+extern crate std;
+#[cfg(test)]
 mod tests;
 
 use field::{Fe, be_bytes_to_words, unpack};

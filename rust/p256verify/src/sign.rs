@@ -12,12 +12,16 @@
 //! revealed is public anyway (r, s, the digest, whether a candidate nonce was refused, which
 //! happens with probability about 2^-32). The key, the nonce, the DRBG state and the
 //! intermediates are wiped once used. s is not normalized to the lower half (TLS does not
-//! ask it; the result equals the RustCrypto p256 crate's `sign_prehash`).
+//! ask it). The result equals the RustCrypto p256 crate's `sign_prehash` (0.13) for digests
+//! below n; for the others that version seeds RFC 6979 with the unreduced digest, against
+//! the RFC's bits2octets (tests/sign.rs).
 //!
-//! On the emulated lx106 (`make bench-p256`): about 4.07 M instructions and 2.9 KB of stack
-//! per signature (k*G 2.44 M, the inversion of k and the other scalar products about 1.46 M,
-//! the RFC 6979 nonce 0.16 M); `make test-ecdh-ct` requires the same instruction count for
-//! nonces and keys of very different shapes.
+//! On the emulated lx106 (`make bench-p256`): about 5.36 M instructions and 2.8 KB of stack
+//! per signature (k*G 2.44 M, the inversion of k and the other products mod n about 2.75 M,
+//! the RFC 6979 nonce 0.17 M); `make test-ecdh-ct` requires the same instruction count for
+//! nonces and keys of very different shapes. The signing code is built for size (the
+//! scalar products included): with client certificates the ESP8266 build is close to its
+//! flash budget (README, "Cipher suites").
 
 use zeroize::Zeroize;
 
@@ -39,12 +43,14 @@ pub struct SigningKey {
 }
 
 impl Drop for SigningKey {
+    #[optimize(size)]
     fn drop(&mut self) {
-        self.d.zeroize();
+        wipe_words(&mut self.d);
     }
 }
 
 impl core::fmt::Debug for SigningKey {
+    #[optimize(size)]
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str("SigningKey { .. }")
     }
@@ -52,39 +58,49 @@ impl core::fmt::Debug for SigningKey {
 
 impl SigningKey {
     /// The key of a big-endian scalar (as in SEC1's ECPrivateKey), which must be in [1, n-1].
+    #[optimize(size)]
     pub fn from_bytes(bytes: &[u8; 32]) -> Result<SigningKey, SignError> {
         let mut d = be_bytes_to_words(bytes);
         if !scalar_in_range(&d) {
-            d.zeroize();
+            wipe_words(&mut d);
             return Err(SignError::InvalidKey);
         }
         let key = SigningKey { d };
-        d.zeroize();
+        wipe_words(&mut d);
         Ok(key)
     }
 
     /// Uncompressed SEC1 encoding of the public key d*G (0x04 || x || y), constant time.
+    #[optimize(size)]
     pub fn public_key(&self) -> [u8; 65] {
         public_key_of(&self.d)
     }
 
+    /// ECDSA signature (r || s, big-endian) of a message with SHA-256 (ecdsa_secp256r1_sha256
+    /// of TLS 1.3) and the RFC 6979 nonce.
+    #[optimize(size)]
+    pub fn sign(&self, msg: &[u8]) -> [u8; 64] {
+        self.sign_prehash(&sha256(msg))
+    }
+
     /// ECDSA signature (r || s, big-endian) of a 32-byte digest (e.g. SHA-256 of the
     /// message), with the RFC 6979 nonce.
+    #[optimize(size)]
     pub fn sign_prehash(&self, digest: &[u8; 32]) -> [u8; 64] {
         // bits2int(h1) mod n: a 256-bit digest needs no truncation.
         let z = scalar::reduce(&be_bytes_to_words(digest));
         let mut x = words_to_be_bytes(&self.d);
         let mut nonces = Rfc6979::new(&x, &words_to_be_bytes(&z));
-        x.zeroize();
+        wipe_bytes(&mut x);
         loop {
             let mut k = be_bytes_to_words(&nonces.next_candidate());
             if scalar_in_range(&k) {
                 if let Some(sig) = sign_with_nonce(&self.d, &k, &z) {
-                    k.zeroize();
+                    wipe_words(&mut k);
                     return sig;
                 }
             }
-            k.zeroize();
+            wipe_words(&mut k);
         }
     }
 
@@ -92,6 +108,7 @@ impl SigningKey {
     /// r or s zero). Only for the lx106 bench's constant-time check (nonces of chosen
     /// shapes): a nonce used twice, or known, gives the private key away.
     #[cfg(feature = "hazmat-nonce")]
+    #[optimize(size)]
     pub fn sign_prehash_with_nonce(&self, nonce: &[u8; 32], digest: &[u8; 32]) -> Option<[u8; 64]> {
         let mut k = be_bytes_to_words(nonce);
         let sig = if scalar_in_range(&k) {
@@ -99,7 +116,7 @@ impl SigningKey {
         } else {
             None
         };
-        k.zeroize();
+        wipe_words(&mut k);
         sig
     }
 }
@@ -107,6 +124,7 @@ impl SigningKey {
 /// (r, s) for the nonce k in [1, n-1] and the reduced digest z; None when r or s is 0 (the
 /// caller takes the next nonce).
 #[inline(never)]
+#[optimize(size)]
 pub(crate) fn sign_with_nonce(d: &Words, k: &Words, z: &Words) -> Option<[u8; 64]> {
     let mut p = base_mul(k);
     let mut x = to_affine_x(&p);
@@ -133,13 +151,29 @@ pub(crate) fn sign_with_nonce(d: &Words, k: &Words, z: &Words) -> Option<[u8; 64
     Some(sig)
 }
 
+/// Out-of-line wipes over slices: zeroize's volatile stores, inlined on fixed-size arrays,
+/// cost two instructions per byte of flash (hundreds of bytes per buffer).
 #[inline(never)]
+#[optimize(size)]
+fn wipe_bytes(b: &mut [u8]) {
+    b.zeroize();
+}
+
+#[inline(never)]
+#[optimize(size)]
+fn wipe_words(w: &mut [u32]) {
+    w.zeroize();
+}
+
+#[inline(never)]
+#[optimize(size)]
 fn wipe(v: &mut [&mut SLimbs]) {
     for l in v.iter_mut() {
         l.zeroize();
     }
 }
 
+#[optimize(size)]
 fn words_to_be_bytes(w: &Words) -> [u8; 32] {
     let mut out = [0u8; 32];
     for i in 0..8 {
@@ -171,8 +205,8 @@ fn hmac(key: &[u8; 32], parts: &[&[u8]]) -> [u8; 32] {
     let mut h = Sha256Stream::new();
     h.update(&pad);
     h.update(&inner);
-    pad.zeroize();
-    inner.zeroize();
+    wipe_bytes(&mut pad);
+    wipe_bytes(&mut inner);
     h.finish()
 }
 
@@ -185,12 +219,15 @@ struct Sha256Stream {
 }
 
 impl Sha256Stream {
+    #[optimize(size)]
     fn new() -> Self {
         const IV: [u32; 8] =
             [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
         Sha256Stream { state: IV, buf: [0; 64], len: 0 }
     }
 
+    #[inline(never)]
+    #[optimize(size)]
     fn update(&mut self, mut data: &[u8]) {
         while !data.is_empty() {
             let at = (self.len % 64) as usize;
@@ -204,31 +241,46 @@ impl Sha256Stream {
         }
     }
 
+    #[optimize(size)]
     fn block(&mut self) {
         let block = sha2::digest::generic_array::GenericArray::from_slice(&self.buf);
         sha2::compress256(&mut self.state, core::slice::from_ref(block));
     }
 
     /// Padding (0x80, zeros, the length in bits) and the digest.
+    #[optimize(size)]
     fn finish(mut self) -> [u8; 32] {
-        let bits = (self.len as u64) * 8;
-        self.update(&[0x80]);
-        while self.len % 64 != 56 {
-            self.update(&[0]);
-        }
+        // 0x80, then zeros up to 8 bytes short of a block boundary, then the length in bits
+        // (32 bits are plenty here: the upper half of the 64-bit field is zero). The padding
+        // is built on the stack: a constant would be rodata, read byte-wise from flash.
+        let mut pad = [0u8; 68];
+        pad[0] = 0x80;
+        let bits = self.len << 3;
+        let used = (self.len % 64) as usize;
+        let n = if used < 56 { 56 - used } else { 120 - used };
+        self.update(&pad[..n + 4]);
         self.update(&bits.to_be_bytes());
         let mut out = [0u8; 32];
-        for (o, w) in out.chunks_exact_mut(4).zip(self.state) {
-            o.copy_from_slice(&w.to_be_bytes());
+        for i in 0..8 {
+            out[4 * i..4 * i + 4].copy_from_slice(&self.state[i].to_be_bytes());
         }
         out
     }
 }
 
+/// SHA-256 of a message (what the signer hashes with `SigningKey::sign`).
+#[optimize(size)]
+pub fn sha256(msg: &[u8]) -> [u8; 32] {
+    let mut h = Sha256Stream::new();
+    h.update(msg);
+    h.finish()
+}
+
 impl Drop for Sha256Stream {
+    #[optimize(size)]
     fn drop(&mut self) {
-        self.state.zeroize();
-        self.buf.zeroize();
+        wipe_words(&mut self.state);
+        wipe_bytes(&mut self.buf);
     }
 }
 
@@ -241,14 +293,16 @@ pub(crate) struct Rfc6979 {
 }
 
 impl Drop for Rfc6979 {
+    #[optimize(size)]
     fn drop(&mut self) {
-        self.k.zeroize();
-        self.v.zeroize();
+        wipe_bytes(&mut self.k);
+        wipe_bytes(&mut self.v);
     }
 }
 
 impl Rfc6979 {
     /// Steps b to g: x = int2octets(d), h = bits2octets(digest).
+    #[optimize(size)]
     pub(crate) fn new(x: &[u8; 32], h: &[u8; 32]) -> Rfc6979 {
         let mut g = Rfc6979 { k: [0; 32], v: [1; 32], fresh: true };
         for sep in [0x00u8, 0x01] {
@@ -260,6 +314,7 @@ impl Rfc6979 {
 
     /// Step h: the next candidate T (bits2int(T) is the nonce if it is in [1, n-1]); after
     /// the first, K = HMAC_K(V || 0x00), V = HMAC_K(V) come first (h.3).
+    #[optimize(size)]
     pub(crate) fn next_candidate(&mut self) -> [u8; 32] {
         if !self.fresh {
             self.k = hmac(&self.k, &[&self.v, &[0x00]]);
@@ -353,6 +408,11 @@ mod tests {
         ];
         for (len, want) in cases {
             assert_eq!(hmac(&key, &[&msg[..len]]), h32(want), "{len}");
+        }
+        for len in 0..=msg.len() {
+            use sha2::Digest;
+            let want: [u8; 32] = sha2::Sha256::digest(&msg[..len]).into();
+            assert_eq!(sha256(&msg[..len]), want, "{len}");
         }
         // Split parts give the same MAC as one part.
         assert_eq!(hmac(&key, &[&msg[..10], &msg[10..60], &msg[60..]]), hmac(&key, &[&msg[..]]));
