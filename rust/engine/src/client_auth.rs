@@ -2,8 +2,10 @@
 //! CertificateVerify signature.
 //!
 //! The key stays in caller memory as DER; the secret scalar is copied out only while signing
-//! (or checking) and wiped right after (`Zeroizing`, and p256's SigningKey wipes itself on
-//! drop). Signing is the p256 crate's ECDSA with RFC 6979 nonces (constant time).
+//! (or checking) and wiped right after (`Zeroizing`, and ussl-p256verify's SigningKey wipes
+//! itself on drop). Signing is ussl-p256verify's constant-time ECDSA with RFC 6979 nonces
+//! (`ussl_p256verify::sign`: the ECDH key share's k*G and field code, a few KB of flash where
+//! the p256 crate's signing arithmetic did not fit the ESP8266's budget).
 
 // Without the feature only `check` (refusing) and `DerSig` (the provider's signature type)
 // are used; the parser stays compiled (and unit-tested) but unlinked.
@@ -151,9 +153,9 @@ pub fn check(chain: &[u8], key: &[u8]) -> Result<(), KeyError> {
     }
     let signer = Signer::new(key)?;
     let leaf = der::Reader::new(chain).read().map_err(|_| KeyError::BadCert)?;
-    let ours = signer.0.verifying_key().to_encoded_point(false);
+    let ours = signer.0.public_key();
     match crate::verify::leaf_public_key(leaf.raw) {
-        Ok(Some(k)) if k == ours.as_bytes() => Ok(()),
+        Ok(Some(k)) if k == &ours[..] => Ok(()),
         Ok(_) => Err(KeyError::Mismatch),
         Err(_) => Err(KeyError::BadCert),
     }
@@ -167,24 +169,22 @@ pub fn check(_chain: &[u8], _key: &[u8]) -> Result<(), KeyError> {
 
 /// Signs our CertificateVerify (ecdsa_secp256r1_sha256).
 #[cfg(feature = "client-cert")]
-pub struct Signer(p256::ecdsa::SigningKey);
+pub struct Signer(ussl_p256verify::sign::SigningKey);
 
 #[cfg(feature = "client-cert")]
 impl Signer {
     pub fn new(key_der: &[u8]) -> Result<Self, KeyError> {
         let scalar = p256_scalar(key_der)?;
         // Refuses 0 and values >= n.
-        p256::ecdsa::SigningKey::from_slice(&scalar[..]).map(Signer).map_err(|_| KeyError::Malformed)
+        ussl_p256verify::sign::SigningKey::from_bytes(&scalar).map(Signer).map_err(|_| KeyError::Malformed)
     }
 }
 
 #[cfg(feature = "client-cert")]
-impl p256::ecdsa::signature::Signer<DerSig> for Signer {
-    fn try_sign(&self, msg: &[u8]) -> Result<DerSig, p256::ecdsa::signature::Error> {
+impl signature::Signer<DerSig> for Signer {
+    fn try_sign(&self, msg: &[u8]) -> Result<DerSig, signature::Error> {
         // SHA-256 of the message, RFC 6979 nonce.
-        let sig: p256::ecdsa::Signature = self.0.try_sign(msg)?;
-        let rs: [u8; 64] = sig.to_bytes().into();
-        Ok(DerSig::from_rs(&rs))
+        Ok(DerSig::from_rs(&self.0.sign(msg)))
     }
 }
 

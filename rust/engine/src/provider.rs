@@ -62,7 +62,7 @@ impl CryptoProvider for EngineProvider<'_> {
     }
 
     #[cfg(feature = "client-cert")]
-    fn signer(&mut self) -> Result<(impl p256::ecdsa::signature::SignerMut<Self::Signature>, SignatureScheme), TlsError> {
+    fn signer(&mut self) -> Result<(impl signature::SignerMut<Self::Signature>, SignatureScheme), TlsError> {
         let c = self.client.as_ref().ok_or(TlsError::Unimplemented)?;
         let signer = crate::client_auth::Signer::new(c.key).map_err(|_| TlsError::InternalError)?;
         Ok((signer, SignatureScheme::EcdsaSecp256r1Sha256))

@@ -16,16 +16,22 @@ static const char *const names[] = {
     "ecdh_keygen_k=0x55..55", "ecdh_keygen_k=random",
     "ecdh_shared_k=1", "ecdh_shared_k=n-1", "ecdh_shared_k=2^255-1", "ecdh_shared_k=2^255",
     "ecdh_shared_k=0x55..55", "ecdh_shared_k=random",
+    "sign_k=1", "sign_k=n-1", "sign_k=2^255-1", "sign_k=2^255", "sign_k=0x55..55", "sign_k=random",
+    "sign_rfc6979_d=A.2.5", "sign_rfc6979_d=2", "sign_rfc6979_d=n-2",
 };
 #define NE (sizeof(names) / sizeof(names[0]))
-static const int expect_ok[NE] = {1, 0, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
-// ECDH entries run their operation ECDH_REPS (25) times (bench/src/lib.rs). Entries of the
-// same nonzero group must take the same instructions: secret scalars of different shapes.
+static const int expect_ok[NE] = {1, 0, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+// ECDH and signing entries run their operation ECDH_REPS / SIGN_REPS (25) times
+// (bench/src/lib.rs). Entries of the same nonzero group must take the same instructions:
+// secret scalars (ECDH scalar; signing key and nonce) of different shapes. The RFC 6979
+// signing entries (group 4) differ in key only: their nonces come from the HMAC_DRBG.
 #define REPS 25
-static const int reps[NE] = {1, 1, 1, 1, REPS, REPS, REPS, REPS, REPS, REPS, REPS, REPS, REPS, REPS, REPS, REPS};
-static const int ct_group[NE] = {0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2};
+static const int reps[NE] = {1, 1, 1, 1, REPS, REPS, REPS, REPS, REPS, REPS, REPS, REPS, REPS, REPS, REPS, REPS,
+    REPS, REPS, REPS, REPS, REPS, REPS, REPS, REPS, REPS};
+static const int ct_group[NE] = {0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 4, 4, 4};
 // A shared-secret entry also makes its key pair once: that k*G run is taken off its figure.
-static const int minus_per_op_of[NE] = {-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 4, 5, 6, 7, 8, 9};
+static const int minus_per_op_of[NE] = {-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 4, 5, 6, 7, 8, 9,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1};
 static uint32_t counts[NE];
 
 static int32_t simcall(int32_t nr, int32_t a, int32_t b, int32_t c) {
@@ -132,7 +138,7 @@ int main(void) {
         }
     }
     if (!failures) {
-        put("constant time: every ecdh_keygen entry and every ecdh_shared entry took the same instructions\n");
+        put("constant time: every ecdh_keygen, every ecdh_shared, every sign_k and every sign_rfc6979 entry took the same instructions\n");
     }
     return failures ? 1 : 0;
 }

@@ -111,14 +111,7 @@ impl EphemeralKey {
         }
         let mut key = EphemeralKey { secret: EphemeralSecret { scalar: k }, public: [0; 65] };
         k.zeroize();
-        let mut p = base_mul(&key.secret.scalar);
-        let (mut x, mut y) = to_affine(&p);
-        p.zeroize_point();
-        key.public[0] = 0x04;
-        key.public[1..33].copy_from_slice(&limbs_to_be_bytes(&x));
-        key.public[33..].copy_from_slice(&limbs_to_be_bytes(&y));
-        wipe_limbs(&mut x);
-        wipe_limbs(&mut y);
+        key.public = public_key_of(&key.secret.scalar);
         Ok(key)
     }
 
@@ -161,7 +154,7 @@ impl EphemeralSecret {
 /// 1 <= k < n, evaluated over all words with arithmetic only: the borrow of k - n runs
 /// through 16-bit halves (`overflowing_sub` compiles to compare-and-branch on the lx106).
 /// Only the verdict is revealed, and a refused candidate is never used.
-fn scalar_in_range(k: &Words) -> bool {
+pub(crate) fn scalar_in_range(k: &Words) -> bool {
     let mut nonzero = 0;
     let mut borrow: i32 = 0; // 0 or -1
     for i in 0..8 {
@@ -176,6 +169,22 @@ fn scalar_in_range(k: &Words) -> bool {
     core::hint::black_box(nonzero) != 0 && below_n
 }
 
+/// Uncompressed SEC1 encoding of k*G for a scalar k in [1, n-1] (constant time; also the
+/// public key of a signing key, src/sign.rs).
+#[inline(never)]
+pub(crate) fn public_key_of(k: &Words) -> [u8; 65] {
+    let mut p = base_mul(k);
+    let (mut x, mut y) = to_affine(&p);
+    p.zeroize_point();
+    let mut public = [0u8; 65];
+    public[0] = 0x04;
+    public[1..33].copy_from_slice(&limbs_to_be_bytes(&x));
+    public[33..].copy_from_slice(&limbs_to_be_bytes(&y));
+    wipe_limbs(&mut x);
+    wipe_limbs(&mut y);
+    public
+}
+
 /// Bit i of k (0 for i >= 256); i is a public position.
 #[inline(always)]
 fn bit(k: &Words, i: usize) -> u32 {
@@ -185,7 +194,7 @@ fn bit(k: &Words, i: usize) -> u32 {
 /// k*G by the comb: for j = 51 down to 0, acc = 2acc + (sum of bit i*52+j of k times
 /// 2^(i*52) G), the sum read from G_COMB by a masked scan.
 #[inline(never)]
-fn base_mul(k: &Words) -> CtPoint {
+pub(crate) fn base_mul(k: &Words) -> CtPoint {
     let mut acc = CtPoint::ZERO;
     let mut acc_inf: u16 = 0xffff;
     let mut t = CtPoint::ZERO;
@@ -249,7 +258,7 @@ fn to_affine(p: &CtPoint) -> (Limbs, Limbs) {
 }
 
 #[inline(never)]
-fn to_affine_x(p: &CtPoint) -> Limbs {
+pub(crate) fn to_affine_x(p: &CtPoint) -> Limbs {
     p.x.mul(&p.z.invert_ct().sqr()).canonical_ct()
 }
 
@@ -271,13 +280,13 @@ fn decode_uncompressed(sec1: &[u8]) -> Result<Affine, EcdhError> {
 
 /// One out-of-line copy of the volatile stores (inlined, each wipe is 20 of them).
 #[inline(never)]
-fn wipe_limbs(l: &mut Limbs) {
+pub(crate) fn wipe_limbs(l: &mut Limbs) {
     l.zeroize();
 }
 
 impl CtPoint {
     #[inline(never)]
-    fn zeroize_point(&mut self) {
+    pub(crate) fn zeroize_point(&mut self) {
         self.x.0.zeroize();
         self.y.0.zeroize();
         self.z.0.zeroize();

@@ -3,10 +3,11 @@
 //! no 64-bit products anywhere, no allocation, no `unsafe`.
 //!
 //! **Variable time** verification: every input of a signature verification is public (key,
-//! hash, signature), so the verifier branches and indexes tables on them. The one
-//! constant-time part is `ecdh` (the TLS key share): its own point code (`ct_point`) and
-//! the branch-free field operations (`Fe::select`, `canonical_ct`, `is_zero_mask`,
-//! `invert_ct`); keep secrets away from everything else.
+//! hash, signature), so the verifier branches and indexes tables on them. The constant-time
+//! parts are `ecdh` (the TLS key share) and `sign` (ECDSA signing with RFC 6979 nonces, for
+//! client certificates): their own point code (`ct_point`), the branch-free field operations
+//! (`Fe::select`, `canonical_ct`, `is_zero_mask`, `invert_ct`) and arithmetic mod n
+//! (`scalar_ct`); keep secrets away from everything else.
 //!
 //! u1*G + u2*Q is computed with one shared chain of doublings (Shamir's trick): u1 in
 //! width-7 NAF against a const table of 32 affine odd multiples of G (2,560 bytes of 32-bit
@@ -32,7 +33,11 @@ mod g_comb;
 mod g_table;
 mod point;
 mod scalar;
+mod scalar_ct;
+pub mod sign;
 
+#[cfg(test)]
+extern crate std;
 #[cfg(test)]
 mod tests;
 
