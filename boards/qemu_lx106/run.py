@@ -43,7 +43,8 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 DEFAULT_FIRMWARE = os.path.join(REPO, "build", "lx106", "firmware.elf")
 INSNS_PER_CCOUNT = 25
 
-OP_SOCKET, OP_GETADDRINFO, OP_CONNECT, OP_SEND, OP_RECV, OP_CLOSE, OP_SETTIMEOUT, OP_POLL, OP_WAIT = range(1, 10)
+(OP_SOCKET, OP_GETADDRINFO, OP_CONNECT, OP_SEND, OP_RECV, OP_CLOSE, OP_SETTIMEOUT, OP_POLL, OP_WAIT,
+ OP_BIND, OP_LISTEN, OP_ACCEPT) = range(1, 13)
 GAI_ERROR_BASE = -1000
 POLL_RD, POLL_WR, POLL_ERR, POLL_HUP, POLL_NVAL = 0x1, 0x4, 0x8, 0x10, 0x20
 MAX_PAYLOAD = 4096
@@ -207,6 +208,26 @@ class Relay(threading.Thread):
             if op == OP_POLL:
                 (events,) = struct.unpack("<H", p[:2])
                 return self._poll_one(s, events), b""
+            if op == OP_BIND:
+                # The emulated board's network is the host's loopback: "any address" binds
+                # 127.0.0.1 only, so a board script never opens a port to the outside.
+                ip = socket.inet_ntoa(p[:4])
+                if ip == "0.0.0.0":
+                    ip = "127.0.0.1"
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                s.bind((ip, struct.unpack(">H", p[4:6])[0]))
+                return 0, b""
+            if op == OP_LISTEN:
+                s.listen(p[0] if p else 2)
+                return 0, b""
+            if op == OP_ACCEPT:
+                free = [i for i in range(1, 256) if i not in self.socks]
+                if not free:
+                    return -errno.EMFILE, b""
+                c, (ip, port) = s.accept()
+                c.settimeout(None)  # a new socket on the board is blocking, whatever the listener is
+                self.socks[free[0]] = c
+                return free[0], socket.inet_aton(ip) + struct.pack(">H", port)
         except OSError as e:
             return self._err(e), b""
         return -errno.EINVAL, b""

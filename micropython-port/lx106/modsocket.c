@@ -1,5 +1,5 @@
-// socket module of the emulated ESP8266 board: TCP client sockets whose I/O is carried out on
-// the host by boards/qemu_lx106/run.py (see relay.h). Implements the stream protocol, so
+// socket module of the emulated ESP8266 board: TCP sockets (connecting and listening) whose I/O
+// is carried out on the host by boards/qemu_lx106/run.py (see relay.h). Implements the stream protocol, so
 // read/readinto/readline/write and the ussl shim's stream I/O work on it.
 #include <string.h>
 #include "py/runtime.h"
@@ -102,19 +102,68 @@ static void socket_print(const mp_print_t *print, mp_obj_t self_in, mp_print_kin
     mp_printf(print, "<socket id=%d>", self->id);
 }
 
-static mp_obj_t socket_connect(mp_obj_t self_in, mp_obj_t addr_in) {
-    lx106_socket_obj_t *self = get_open(self_in);
+// (host, port) -> ipv4[4] + port u16 BE, the relay's address form.
+static void parse_addr(mp_obj_t addr_in, uint8_t req[6]) {
     mp_obj_t *items;
     mp_obj_get_array_fixed_n(addr_in, 2, &items);
-    uint8_t req[6];
-    resolve(items[0], req);
     mp_int_t port = mp_obj_get_int(items[1]);
+    if (port < 0 || port > 0xffff) {
+        mp_raise_ValueError(MP_ERROR_TEXT("port out of range"));
+    }
+    resolve(items[0], req);
     req[4] = port >> 8;
     req[5] = port & 0xff;
+}
+
+static mp_obj_t socket_connect(mp_obj_t self_in, mp_obj_t addr_in) {
+    lx106_socket_obj_t *self = get_open(self_in);
+    uint8_t req[6];
+    parse_addr(addr_in, req);
     check_result(relay_call(RELAY_OP_CONNECT, self->id, req, 6, NULL, 0, NULL, 0, NULL));
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(socket_connect_obj, socket_connect);
+
+static mp_obj_t socket_bind(mp_obj_t self_in, mp_obj_t addr_in) {
+    lx106_socket_obj_t *self = get_open(self_in);
+    uint8_t req[6];
+    parse_addr(addr_in, req);
+    check_result(relay_call(RELAY_OP_BIND, self->id, req, 6, NULL, 0, NULL, 0, NULL));
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(socket_bind_obj, socket_bind);
+
+// listen([backlog]): as on the esp8266 port, a missing or small backlog becomes a usable one.
+static mp_obj_t socket_listen(size_t n_args, const mp_obj_t *args) {
+    lx106_socket_obj_t *self = get_open(args[0]);
+    mp_int_t backlog = n_args > 1 ? mp_obj_get_int(args[1]) : 2;
+    uint8_t req[1] = {(uint8_t)(backlog < 1 ? 1 : backlog > 8 ? 8 : backlog)};
+    check_result(relay_call(RELAY_OP_LISTEN, self->id, req, 1, NULL, 0, NULL, 0, NULL));
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(socket_listen_obj, 1, 2, socket_listen);
+
+// accept() -> (socket, (ip, port)); a non-blocking listener with no client raises EAGAIN.
+static mp_obj_t socket_accept(mp_obj_t self_in) {
+    lx106_socket_obj_t *self = get_open(self_in);
+    // Allocated before the host accepts, so that a MemoryError cannot orphan a host socket.
+    lx106_socket_obj_t *c = mp_obj_malloc_with_finaliser(lx106_socket_obj_t, &lx106_socket_type);
+    c->id = -1;
+    c->family = self->family;
+    c->type = self->type;
+    uint8_t peer[6];
+    size_t got;
+    int32_t r = relay_call(RELAY_OP_ACCEPT, self->id, NULL, 0, NULL, 0, peer, sizeof(peer), &got);
+    check_result(r);
+    c->id = r;
+    if (got != sizeof(peer)) {
+        mp_raise_OSError(MP_EIO);  // c is closed by its finaliser
+    }
+    mp_obj_t addr[2] = {format_ip(peer), MP_OBJ_NEW_SMALL_INT((peer[4] << 8) | peer[5])};
+    mp_obj_t pair[2] = {MP_OBJ_FROM_PTR(c), mp_obj_new_tuple(2, addr)};
+    return mp_obj_new_tuple(2, pair);
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(socket_accept_obj, socket_accept);
 
 // ---- stream protocol ----
 
@@ -279,6 +328,9 @@ static const mp_rom_map_elem_t socket_locals_dict_table[] = {
     { MP_ROM_QSTR(MP_QSTR___enter__), MP_ROM_PTR(&mp_identity_obj) },
     { MP_ROM_QSTR(MP_QSTR___exit__), MP_ROM_PTR(&mp_stream___exit___obj) },
     { MP_ROM_QSTR(MP_QSTR_connect), MP_ROM_PTR(&socket_connect_obj) },
+    { MP_ROM_QSTR(MP_QSTR_bind), MP_ROM_PTR(&socket_bind_obj) },
+    { MP_ROM_QSTR(MP_QSTR_listen), MP_ROM_PTR(&socket_listen_obj) },
+    { MP_ROM_QSTR(MP_QSTR_accept), MP_ROM_PTR(&socket_accept_obj) },
     { MP_ROM_QSTR(MP_QSTR_send), MP_ROM_PTR(&socket_send_obj) },
     { MP_ROM_QSTR(MP_QSTR_sendall), MP_ROM_PTR(&socket_sendall_obj) },
     { MP_ROM_QSTR(MP_QSTR_recv), MP_ROM_PTR(&socket_recv_obj) },

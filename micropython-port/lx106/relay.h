@@ -18,6 +18,9 @@
 #define RELAY_OP_POLL        8  // payload: events u16 LE           -> ready events (MP_STREAM_POLL_*)
 #define RELAY_OP_WAIT        9  // payload: ms u16 LE, then (sock u8, events u8)*: waits until one
                                 // of the sockets is ready or ms pass (real time) -> ms waited
+#define RELAY_OP_BIND       10  // payload: ipv4[4], port u16 BE    -> 0 | -errno (0.0.0.0 binds host loopback)
+#define RELAY_OP_LISTEN     11  // payload: backlog u8              -> 0 | -errno
+#define RELAY_OP_ACCEPT     12  // (none)                           -> new sock id + ipv4[4] + port u16 BE | -errno (-EAGAIN)
 
 #define RELAY_MAX_PAYLOAD    4096
 #define RELAY_GAI_ERROR_BASE (-1000) // getaddrinfo failures: -1000 + EAI_* (EAI_* < 0)

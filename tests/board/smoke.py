@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -132,7 +133,41 @@ def main():
     check("closed socket -> EBADF", v.get("closed") == "True", out)
     check("connection refused -> ECONNREFUSED", v.get("refused") == "True", out)
 
-    # 3. interactive REPL over a pipe, exception exit code, stack guard
+    # 3. a listening socket on the board, reached by a host client through the relay
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    lport = probe.getsockname()[1]
+    probe.close()
+    reply = []
+
+    def client():
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                c = socket.create_connection(("127.0.0.1", lport), timeout=60)
+            except OSError:
+                time.sleep(0.05)  # the board has not listened yet
+                continue
+            with c:
+                c.sendall(b"ping from host\n")
+                reply.append(c.makefile("rb").readline())
+            return
+
+    th = threading.Thread(target=client, daemon=True)
+    th.start()
+    with open(os.path.join(HERE, "board_listen.py")) as f:
+        rc, out, err = run(fw, script_text="LPORT = %d\n" % lport + f.read())
+    th.join(5)
+    v = lines(out)
+    check("listen script exit code", rc == 0, err + out)
+    check("bind to a port in use -> EADDRINUSE", v.get("in_use") == "True", out)
+    check("non-blocking accept, no client -> EAGAIN", v.get("nonblocking_accept") == "True", out)
+    check("accept on a closed socket -> EBADF", v.get("closed_accept") == "True", out)
+    check("poll: listener readable when a client waits", v.get("poll_ready") == "True", out)
+    check("accept -> (socket, (ip, port))", v.get("accepted") == "127.0.0.1 True", out)
+    check("board served the host client", v.get("served") == "b'ping from host\\n'" and reply == [b"PING FROM HOST\n"], "%r %r" % (out, reply))
+
+    # 4. interactive REPL over a pipe, exception exit code, stack guard
     rc, out, err = run(fw, stdin=b"print(6 * 7)\nimport sys\nprint(sys.implementation.name)\n")
     words = out.split()
     check("REPL over stdin", rc == 0 and "42" in words and "micropython" in words, out)
