@@ -27,7 +27,10 @@ ENGINE_LX106_OBJDIR := $(BUILD)/esp8266/engine-obj
 # Cipher suites beyond TLS_AES_128_GCM_SHA256 on the emulated board, each a feature with its
 # flash cost (README, "Cipher suites"): ENGINE_LX106_SUITES= (empty) leaves both out.
 ENGINE_LX106_SUITES ?= aes256gcm-sha384,chacha20poly1305-sha256
-ENGINE_LX106_FEATURES ?= --no-default-features $(if $(ENGINE_LX106_SUITES),--features $(ENGINE_LX106_SUITES))
+comma := ,
+# Client certificates (mutual TLS, P-256 keys) on both ESP8266 builds, the emulated board's and
+# the chip's: the constant-time signer fits the chip's irom0 budget (README, "The link check").
+ENGINE_LX106_FEATURES ?= --no-default-features --features client-cert$(if $(ENGINE_LX106_SUITES),$(comma)$(ENGINE_LX106_SUITES))
 ENGINE_LX106_RUSTFLAGS ?= -C embed-bitcode=no --emit=asm -Zunstable-options -Cpanic=immediate-abort
 
 .PHONY: engine-host engine-lx106 header check-header test-rust rust-src
@@ -68,7 +71,7 @@ $(eval $(call lx106_archive,$(ENGINE_LX106_LIB),$(ENGINE_LX106_TARGET_DIR),$(ENG
 # suites differ from the emulated board's: the board tests and measures every suite, the chip
 # keeps to its 160 KiB irom0 budget (README, "Cipher suites"). ESP8266_SUITES=<features>.
 ESP8266_SUITES ?=
-ENGINE_CHIP_FEATURES ?= --no-default-features $(if $(ESP8266_SUITES),--features $(ESP8266_SUITES))
+ENGINE_CHIP_FEATURES ?= --no-default-features --features client-cert$(if $(ESP8266_SUITES),$(comma)$(ESP8266_SUITES))
 ifeq ($(strip $(ESP8266_SUITES)),$(strip $(ENGINE_LX106_SUITES)))
 ENGINE_CHIP_LIB := $(ENGINE_LX106_LIB)
 ENGINE_CHIP_OBJDIR := $(ENGINE_LX106_OBJDIR)

@@ -26,10 +26,11 @@ void ussl_esp8266_engine_call(void (*fn)(void *), void *arg);
 // Verification fits that stack (see above).
 #define MICROPY_USSL_VERIFY_STACK_NEED  (5888)
 #define MICROPY_USSL_VERIFY_STACK_OK    (MICROPY_USSL_ENGINE_STACK_SIZE >= MICROPY_USSL_VERIFY_STACK_NEED + 256)
-// No client certificates: the engine is built without them (flash budget, see README).
-#define MICROPY_USSL_CLIENT_CERTS       (0)
-// No PSK API (set_psk_identity/set_psk_key): flash budget.
-#define MICROPY_USSL_PSK                (0)
+// Client certificates (load_cert_chain, P-256 keys: the engine's client-cert feature) and
+// the external PSK API (set_psk_identity/set_psk_key), as on the host port; they fit the
+// irom0 budget (README, "The link check").
+#define MICROPY_USSL_CLIENT_CERTS       (1)
+#define MICROPY_USSL_PSK                (1)
 // Clock for certificate dates: the port's RTC (ussl_esp8266.c; -1 = "clock not set" until
 // ntptime.settime() or machine.RTC().datetime() set it).
 #include <stdint.h>

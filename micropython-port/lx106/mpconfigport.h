@@ -112,11 +112,10 @@ int64_t lx106_unix_time(void);
 #if defined(LX106_HEAP_STACK) && LX106_HEAP_STACK
 #define MICROPY_USSL_SHARED_STACK_SIZE      (LX106_ENGINE_STACK_SIZE)
 #endif
-// The ESP8266 engine is built without client certificates (flash budget): the shim leaves
-// out their loader too (its calls would keep the engine's key parser linked).
-#define MICROPY_USSL_CLIENT_CERTS           (0)
-// No set_psk_identity/set_psk_key either: their 0.6 KB of shim do not fit the flash budget.
-#define MICROPY_USSL_PSK                    (0)
+// Client certificates (the engine's client-cert feature, rust/rust.mk) and the PSK API, as
+// on the real board (boards/ESP8266_USSL/ussl_board.h).
+#define MICROPY_USSL_CLIENT_CERTS           (1)
+#define MICROPY_USSL_PSK                    (1)
 #endif
 
 // Socket relay connection state lives in the port; no root pointers needed.

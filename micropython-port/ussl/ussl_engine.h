@@ -232,8 +232,8 @@ int32_t ussl_platform_entropy(uint8_t *buf, size_t len);
 #define USSL_ERR_CLIENT_KEY_MISMATCH (-44)
 
 /*
- This engine was built without client certificates (cargo feature `client-cert`, off for
- the ESP8266 to fit its flash budget).
+ This engine was built without client certificates (cargo feature `client-cert`; every
+ build of this project has it, the ESP8266 ones included).
  */
 #define USSL_ERR_NO_CLIENT_CERTS (-45)
 

@@ -3,8 +3,8 @@
 # wrap_socket(key=, cert=), against an openssl s_server that requires a client certificate
 # (MTLS_PORT). Bad argument types raise TypeError/ValueError; unusable keys or certificates
 # OSError(code, reason); a server refusing us OSError naming its alert.
-# A port built without client certificates (the ESP8266: flash budget) refuses
-# load_cert_chain with OSError(EOPNOTSUPP, reason): tls_clientcert.board.exp.
+# Both ports (and the ESP8266 firmware) have them; a build without the engine's client-cert
+# feature would refuse load_cert_chain with OSError(EOPNOTSUPP, reason).
 try:
     CLIENT_CERT_PEM
 except NameError:

@@ -10,7 +10,7 @@ except NameError:
 import ussl
 
 if not hasattr(ussl.SSLContext(ussl.PROTOCOL_TLS_CLIENT), "set_psk_key"):
-    # The ESP8266 builds leave the PSK API out (flash budget): tls_psk.board.exp.
+    # A port built without the PSK API (MICROPY_USSL_PSK=0) says so.
     print("no PSK API in this build")
     raise SystemExit
 

@@ -86,8 +86,8 @@ pub const USSL_ERR_CLIENT_KEY_RSA: i32 = -42;
 pub const USSL_ERR_CLIENT_KEY_TYPE: i32 = -43;
 /// The client private key does not belong to the first (leaf) certificate.
 pub const USSL_ERR_CLIENT_KEY_MISMATCH: i32 = -44;
-/// This engine was built without client certificates (cargo feature `client-cert`, off for
-/// the ESP8266 to fit its flash budget).
+/// This engine was built without client certificates (cargo feature `client-cert`; every
+/// build of this project has it, the ESP8266 ones included).
 pub const USSL_ERR_NO_CLIENT_CERTS: i32 = -45;
 /// Alert received from the peer: code = USSL_ERR_ALERT_RECEIVED_BASE - alert description (RFC 8446 section 6).
 pub const USSL_ERR_ALERT_RECEIVED_BASE: i32 = -100;
@@ -185,7 +185,7 @@ pub fn message(code: i32) -> &'static CStr {
         USSL_ERR_PEER_ALERT => c"TLS alert from peer after handshake",
         USSL_ERR_NOT_CONNECTED => c"TLS handshake not complete",
         USSL_ERR_INTERNAL => c"internal TLS engine error",
-        // Without client certificates only USSL_ERR_NO_CLIENT_CERTS can happen (flash).
+        // Without client certificates only USSL_ERR_NO_CLIENT_CERTS can happen.
         #[cfg(feature = "client-cert")]
         USSL_ERR_CLIENT_CERT => c"client certificate: not DER or PEM certificates",
         #[cfg(feature = "client-cert")]
@@ -196,7 +196,7 @@ pub fn message(code: i32) -> &'static CStr {
         USSL_ERR_CLIENT_KEY_TYPE => c"client key: unsupported key type (P-256 only)",
         #[cfg(feature = "client-cert")]
         USSL_ERR_CLIENT_KEY_MISMATCH => c"client key does not match the certificate",
-        USSL_ERR_NO_CLIENT_CERTS => c"client certificates are not supported by this build of the engine (built without them to fit the ESP8266 flash)",
+        USSL_ERR_NO_CLIENT_CERTS => c"client certificates are not supported by this build of the engine (built without its client-cert feature)",
         _ => c"unknown error",
     }
 }
