@@ -159,16 +159,20 @@ class Relay(threading.Thread):
         poller.poll(ms)
         return min(ms, int((time.monotonic() - start) * 1000 + 0.5))
 
+    def _free_id(self):
+        """The lowest socket id (1..255) not in use, or None."""
+        return next((i for i in range(1, 256) if i not in self.socks), None)
+
     def handle(self, op, sid, p):
         if op == OP_SOCKET:
-            free = [i for i in range(1, 256) if i not in self.socks]
-            if not free:
+            sid = self._free_id()
+            if sid is None:
                 return -errno.EMFILE, b""
             af, st = p[0], p[1]
             if af != 2 or st != 1:
                 return -errno.EAFNOSUPPORT, b""
-            self.socks[free[0]] = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            return free[0], b""
+            self.socks[sid] = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            return sid, b""
         if op == OP_GETADDRINFO:
             try:
                 infos = socket.getaddrinfo(p.decode("utf-8", "replace"), None, socket.AF_INET, socket.SOCK_STREAM)
@@ -221,13 +225,13 @@ class Relay(threading.Thread):
                 s.listen(p[0] if p else 2)
                 return 0, b""
             if op == OP_ACCEPT:
-                free = [i for i in range(1, 256) if i not in self.socks]
-                if not free:
+                new = self._free_id()
+                if new is None:
                     return -errno.EMFILE, b""
                 c, (ip, port) = s.accept()
                 c.settimeout(None)  # a new socket on the board is blocking, whatever the listener is
-                self.socks[free[0]] = c
-                return free[0], socket.inet_aton(ip) + struct.pack(">H", port)
+                self.socks[new] = c
+                return new, socket.inet_aton(ip) + struct.pack(">H", port)
         except OSError as e:
             return self._err(e), b""
         return -errno.EINVAL, b""

@@ -115,21 +115,22 @@ static void parse_addr(mp_obj_t addr_in, uint8_t req[6]) {
     req[5] = port & 0xff;
 }
 
-static mp_obj_t socket_connect(mp_obj_t self_in, mp_obj_t addr_in) {
+// connect and bind: one relay call with the address.
+static mp_obj_t socket_addr_call(mp_obj_t self_in, mp_obj_t addr_in, uint8_t op) {
     lx106_socket_obj_t *self = get_open(self_in);
     uint8_t req[6];
     parse_addr(addr_in, req);
-    check_result(relay_call(RELAY_OP_CONNECT, self->id, req, 6, NULL, 0, NULL, 0, NULL));
+    check_result(relay_call(op, self->id, req, 6, NULL, 0, NULL, 0, NULL));
     return mp_const_none;
+}
+
+static mp_obj_t socket_connect(mp_obj_t self_in, mp_obj_t addr_in) {
+    return socket_addr_call(self_in, addr_in, RELAY_OP_CONNECT);
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(socket_connect_obj, socket_connect);
 
 static mp_obj_t socket_bind(mp_obj_t self_in, mp_obj_t addr_in) {
-    lx106_socket_obj_t *self = get_open(self_in);
-    uint8_t req[6];
-    parse_addr(addr_in, req);
-    check_result(relay_call(RELAY_OP_BIND, self->id, req, 6, NULL, 0, NULL, 0, NULL));
-    return mp_const_none;
+    return socket_addr_call(self_in, addr_in, RELAY_OP_BIND);
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(socket_bind_obj, socket_bind);
 
