@@ -138,7 +138,10 @@ typedef struct _ussl_socket_obj_t {
     #if MICROPY_USSL_SHARED_STACK_SIZE > 0
     uint8_t *engine_stack;      // the shared engine stack, while this object has an engine
     #endif
-    uint8_t *ca;                // private copy of cadata as DER (engine keeps a pointer)
+    uint8_t *ca;                // private copy of cadata as DER (engine keeps a pointer), or
+                                // NULL when the DER object itself is referenced (ca_obj)
+    mp_obj_t ca_obj;            // immutable DER objects the handshake reads in place (no copy),
+    mp_obj_t client_cert_obj;   // kept alive by these references until it ends
     uint8_t *peer_cert;         // server's leaf certificate (DER), see MICROPY_USSL_PEER_CERT_MAX
     uint8_t *client_cert;       // private copies of the client chain and key (DER; engine
     uint8_t *client_key;        // keeps pointers); the key is wiped before it is freed
@@ -572,6 +575,7 @@ static void ussl_free_handshake_state(ussl_socket_obj_t *self, bool free_memory)
     }
     self->client_cert = self->client_key = self->psk = self->psk_id = NULL;
     self->hs = self->ca = NULL;
+    self->ca_obj = self->client_cert_obj = MP_OBJ_NULL;
     memset(&self->cfg, 0, sizeof(self->cfg));
 }
 
@@ -638,6 +642,9 @@ typedef struct _ussl_client_auth_t {
     // TLS 1.3 external PSK and its identity (bytes; the key is a private copy), or MP_OBJ_NULL.
     mp_obj_t psk;
     mp_obj_t psk_id;
+    // The cadata given with it when that is an immutable DER object (str/bytes, not PEM): the
+    // connection references it instead of copying it. MP_OBJ_NULL: cadata is copied.
+    mp_obj_t ca;
 } ussl_client_auth_t;
 
 #if MICROPY_USSL_CLIENT_CERTS || MICROPY_USSL_PSK
@@ -672,6 +679,7 @@ static mp_obj_t ussl_socket_new(mp_obj_t sock, uint32_t flags, const char *sni, 
     o->mem = o->rx = o->tx = o->io = o->ca = o->peer_cert = o->hs = NULL;
     o->hs_len = 0;
     o->client_cert = o->client_key = o->psk = o->psk_id = NULL;
+    o->ca_obj = o->client_cert_obj = MP_OBJ_NULL;
     o->peer_cert_cap = 0;
     o->peer_cert_len = 0;
     o->peer_cert_nomem = false;
@@ -684,6 +692,16 @@ static mp_obj_t ussl_socket_new(mp_obj_t sock, uint32_t flags, const char *sni, 
     o->eof_fed = false;
     o->poll_need = 0;
     o->has_peek = false;
+
+    // The shared engine stack first (when the port takes it from the heap): the largest
+    // block, taken before this connection's buffers split the free space. Given back if an
+    // allocation below fails (MemoryError) and no other connection uses it.
+    ussl_stack_acquire(o);
+    nlr_buf_t nlr;
+    if (nlr_push(&nlr) != 0) {
+        ussl_stack_release(o, false);
+        nlr_jump(nlr.ret_val);
+    }
 
     // Engine memory, aligned as the engine asks (GC blocks may be less aligned).
     size_t align = ussl_engine_align();
@@ -710,14 +728,29 @@ static mp_obj_t ussl_socket_new(mp_obj_t sock, uint32_t flags, const char *sni, 
     o->tx = m_new(uint8_t, o->tx_len);
     o->io = m_new(uint8_t, MICROPY_USSL_IO_CHUNK);
 
-    // Private copies of the configuration the engine refers to.
     memset(&o->cfg, 0, sizeof(o->cfg));
+    // The handshake's own memory, aligned as the engine asks; given back after the handshake.
+    size_t hs_align = ussl_handshake_mem_align();
+    if (hs_align == 0) {
+        hs_align = 1;
+    }
+    o->hs_len = ussl_handshake_mem_size() + hs_align - 1;
+    o->hs = m_new(uint8_t, o->hs_len);
+    o->cfg.handshake_mem = (void *)(((uintptr_t)o->hs + hs_align - 1) & ~(uintptr_t)(hs_align - 1));
+    o->cfg.handshake_mem_len = ussl_handshake_mem_size();
+
+    // The configuration the engine refers to: private copies, or immutable objects referenced.
     if (sni != NULL) {
         // The engine copies the name; the str object stays referenced until then anyway.
         o->cfg.server_name = (const uint8_t *)sni;
         o->cfg.server_name_len = sni_len;
     }
-    if (ca.len != 0) {
+    if (ca.len != 0 && client->ca != MP_OBJ_NULL) {
+        // DER already, and immutable: read in place (the caller checked it is cadata's object).
+        o->ca_obj = client->ca;
+        o->cfg.ca_len = ca.len;
+        o->cfg.ca = ca.buf;
+    } else if (ca.len != 0) {
         o->ca_len = ca.len;
         o->ca = m_new(uint8_t, ca.len);
         memcpy(o->ca, ca.buf, ca.len);
@@ -733,10 +766,14 @@ static mp_obj_t ussl_socket_new(mp_obj_t sock, uint32_t flags, const char *sni, 
     o->cfg.verify_mode = cert_reqs;
     #if MICROPY_USSL_CLIENT_CERTS
     if (client->cert != MP_OBJ_NULL) {
-        o->client_cert = ussl_copy_bytes(client->cert, &o->client_cert_len);
+        // The chain is an immutable DER object (str or bytes, see ussl_client_der): referenced,
+        // not copied. The key is copied (the context wipes its own when it is replaced).
+        mp_buffer_info_t chain;
+        mp_get_buffer_raise(client->cert, &chain, MP_BUFFER_READ);
+        o->client_cert_obj = client->cert;
         o->client_key = ussl_copy_bytes(client->key, &o->client_key_len);
-        o->cfg.client_cert = o->client_cert;
-        o->cfg.client_cert_len = o->client_cert_len;
+        o->cfg.client_cert = chain.buf;
+        o->cfg.client_cert_len = chain.len;
         o->cfg.client_key = o->client_key;
         o->cfg.client_key_len = o->client_key_len;
     }
@@ -752,7 +789,8 @@ static mp_obj_t ussl_socket_new(mp_obj_t sock, uint32_t flags, const char *sni, 
     }
     #endif
     #if MICROPY_USSL_PEER_CERT_MAX > 0
-    // Optional: a full heap (38 KiB on the ESP8266) costs getpeercert, not the connection.
+    // Optional, so taken last: a full heap (38 KiB on the ESP8266) costs getpeercert, not the
+    // connection.
     o->peer_cert = m_new_maybe(uint8_t, MICROPY_USSL_PEER_CERT_MAX);
     if (o->peer_cert != NULL) {
         o->peer_cert_cap = MICROPY_USSL_PEER_CERT_MAX;
@@ -767,19 +805,11 @@ static mp_obj_t ussl_socket_new(mp_obj_t sock, uint32_t flags, const char *sni, 
     o->cfg.suites = suites;
     o->cfg.suites_len = n_suites;
     o->cfg.flags = flags;
-    // The handshake's own memory, aligned as the engine asks; given back after the handshake.
-    size_t hs_align = ussl_handshake_mem_align();
-    if (hs_align == 0) {
-        hs_align = 1;
-    }
-    o->hs_len = ussl_handshake_mem_size() + hs_align - 1;
-    o->hs = m_new(uint8_t, o->hs_len);
-    o->cfg.handshake_mem = (void *)(((uintptr_t)o->hs + hs_align - 1) & ~(uintptr_t)(hs_align - 1));
-    o->cfg.handshake_mem_len = ussl_handshake_mem_size();
+
+    nlr_pop(); // no allocation from here on
 
     UsslEngine *engine = NULL;
     ussl_call_t call = { .op = CALL_NEW, .mem = mem, .mem_len = engine_size, .o = o, .out = &engine };
-    ussl_stack_acquire(o);
     ussl_call(&call);
     o->cfg.suites = NULL; // the caller's list is not ours to keep
     o->cfg.suites_len = 0;
@@ -942,7 +972,10 @@ static mp_obj_t ussl_wrap_socket(size_t n_args, const mp_obj_t *pos_args, mp_map
             mp_raise_ValueError(MP_ERROR_TEXT("CERT_REQUIRED requires server_hostname"));
         }
     }
-    ussl_client_auth_t client = { MP_OBJ_NULL, MP_OBJ_NULL, MP_OBJ_NULL, MP_OBJ_NULL };
+    ussl_client_auth_t client = { MP_OBJ_NULL, MP_OBJ_NULL, MP_OBJ_NULL, MP_OBJ_NULL, MP_OBJ_NULL };
+    if (ca.len != 0 && mp_obj_is_str_or_bytes(args[ARG_cadata].u_obj) && !ussl_is_pem(ca.buf, ca.len)) {
+        client.ca = args[ARG_cadata].u_obj; // DER bytes: referenced by the connection
+    }
     if (has_key) {
         ussl_load_client_auth(args[ARG_cert].u_obj, args[ARG_key].u_obj, &client);
     }
@@ -998,6 +1031,7 @@ static mp_obj_t ussl_context_make_new(const mp_obj_type_t *type, size_t n_args, 
     ussl_context_obj_t *self = mp_obj_malloc_with_finaliser(ussl_context_obj_t, type);
     self->cadata = mp_const_none;
     self->client.cert = self->client.key = self->client.psk = self->client.psk_id = MP_OBJ_NULL;
+    self->client.ca = MP_OBJ_NULL;
     self->protocol = protocol;
     self->n_suites = 0;
     // As upstream: a client verifies the server by default, a server does not ask clients.
@@ -1145,6 +1179,8 @@ static mp_obj_t ussl_context_load_verify_locations(size_t n_args, const mp_obj_t
     }
     vstr.len = der_len;
     self->cadata = mp_obj_new_bytes_from_vstr(&vstr);
+    // DER bytes of its own: each connection references it (no copy per connection).
+    self->client.ca = self->cadata;
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_KW(ussl_context_load_verify_locations_obj, 1, ussl_context_load_verify_locations);
