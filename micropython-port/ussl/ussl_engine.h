@@ -520,6 +520,27 @@ int32_t ussl_client_new(void *mem,
 size_t ussl_feed(struct UsslEngine *e, const uint8_t *data, size_t len);
 
 /*
+ Zero-copy input, the alternative to ussl_feed: where the caller may write ciphertext
+ read from the socket in place, and how much (`*len`; 0 while the engine's input queue is
+ full, until the engine made room, e.g. after ussl_read). Then ussl_input_commit with the
+ count written. The region stays valid until the next call on this engine. NULL (and 0)
+ for a NULL engine.
+
+ # Safety
+ `e` from ussl_client_new and not freed; `len` valid for a write.
+ */
+uint8_t *ussl_input_buffer(struct UsslEngine *e, size_t *len);
+
+/*
+ Appends the `n` bytes written at ussl_input_buffer's region (at most its length) to the
+ engine's input and runs the engine, as ussl_feed does. Returns how many were taken.
+
+ # Safety
+ `e` from ussl_client_new and not freed; the bytes written as ussl_input_buffer said.
+ */
+size_t ussl_input_commit(struct UsslEngine *e, size_t n);
+
+/*
  Tells the engine the peer closed TCP (recv returned 0). During the handshake this
  fails the connection with USSL_ERR_HANDSHAKE_EOF; after it, reads return
  USSL_ERR_EOF unless close_notify was received (then 0).

@@ -50,6 +50,34 @@ impl<const N: usize> ByteQueue<N> {
         n
     }
 
+    /// The contiguous free space right after the queued bytes: (offset into the ring, length;
+    /// 0 when full). Writing there and then calling `commit` appends without a copy.
+    pub fn spare(&self) -> (usize, usize) {
+        let tail = (self.head + self.len) % N;
+        let n = if self.len == N {
+            0
+        } else if tail >= self.head {
+            N - tail
+        } else {
+            self.head - tail
+        };
+        (tail, n)
+    }
+
+    /// Appends the first `n` bytes of the `spare` region (written in place), at most its
+    /// length; returns the count appended.
+    pub fn commit(&mut self, n: usize) -> usize {
+        let n = n.min(self.spare().1);
+        self.len += n;
+        n
+    }
+
+    /// Start of the ring's storage (for writes into the `spare` region).
+    /// No reference is formed: address arithmetic only.
+    pub fn storage(q: *mut Self) -> *mut u8 {
+        q.cast::<u8>().wrapping_add(core::mem::offset_of!(Self, buf))
+    }
+
     /// Removes up to `out.len()` bytes into `out`; returns the count removed.
     pub fn pop(&mut self, out: &mut [u8]) -> usize {
         let n = out.len().min(self.len);
@@ -243,5 +271,28 @@ mod tests {
         assert_eq!(q.pop(&mut o), 8);
         assert_eq!(&o[..8], b"efghijkl");
         assert!(q.is_empty());
+    }
+
+    #[test]
+    fn spare_and_commit() {
+        let mut q: ByteQueue<8> = ByteQueue::new();
+        assert_eq!(q.spare(), (0, 8));
+        q.buf[..3].copy_from_slice(b"abc");
+        assert_eq!(q.commit(3), 3);
+        assert_eq!(q.spare(), (3, 5));
+        let mut o = [0u8; 2];
+        assert_eq!(q.pop(&mut o), 2);
+        assert_eq!(&o, b"ab");
+        // head 2, len 1: free space wraps; the contiguous part is [3, 8)
+        assert_eq!(q.spare(), (3, 5));
+        assert_eq!(q.push(b"defgh"), 5);
+        // tail wrapped to 0: contiguous free space up to head
+        assert_eq!(q.spare(), (0, 2));
+        assert_eq!(q.commit(9), 2); // never more than the spare region
+        assert_eq!(q.spare(), (2, 0));
+        assert_eq!(q.commit(1), 0);
+        let mut o = [0u8; 8];
+        assert_eq!(q.pop(&mut o), 8);
+        assert_eq!(&o[..6], b"cdefgh");
     }
 }

@@ -450,6 +450,56 @@ pub unsafe extern "C" fn ussl_feed(e: *mut UsslEngine, data: *const uint8_t, len
     taken
 }
 
+/// Zero-copy input, the alternative to ussl_feed: where the caller may write ciphertext
+/// read from the socket in place, and how much (`*len`; 0 while the engine's input queue is
+/// full, until the engine made room, e.g. after ussl_read). Then ussl_input_commit with the
+/// count written. The region stays valid until the next call on this engine. NULL (and 0)
+/// for a NULL engine.
+///
+/// # Safety
+/// `e` from ussl_client_new and not freed; `len` valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ussl_input_buffer(e: *mut UsslEngine, len: *mut size_t) -> *mut uint8_t {
+    if len.is_null() {
+        return core::ptr::null_mut();
+    }
+    // SAFETY: caller contract.
+    unsafe { len.write(0) };
+    if e.is_null() {
+        return core::ptr::null_mut();
+    }
+    // SAFETY: caller contract.
+    let io = unsafe { engine::io(e) };
+    // No borrow of the queue is held between engine calls (see io.rs), so this one succeeds.
+    let (off, n) = io.cipher_in.borrow().spare();
+    // SAFETY: caller contract (`len` valid).
+    unsafe { len.write(n) };
+    // The free region of the ring inside the engine's memory (which does not move): the C
+    // side writes there before ussl_input_commit, while no Rust reference covers it.
+    crate::io::ByteQueue::storage(io.cipher_in.as_ptr()).wrapping_add(off)
+}
+
+/// Appends the `n` bytes written at ussl_input_buffer's region (at most its length) to the
+/// engine's input and runs the engine, as ussl_feed does. Returns how many were taken.
+///
+/// # Safety
+/// `e` from ussl_client_new and not freed; the bytes written as ussl_input_buffer said.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ussl_input_commit(e: *mut UsslEngine, n: size_t) -> size_t {
+    if e.is_null() {
+        return 0;
+    }
+    // SAFETY: caller contract.
+    let io = unsafe { engine::io(e) };
+    if matches!(io.phase(), Phase::Failed | Phase::Closed) {
+        return n; // discarded, as ussl_feed does
+    }
+    let taken = io.cipher_in.borrow_mut().commit(n);
+    // SAFETY: caller contract.
+    unsafe { engine::run(e) };
+    taken
+}
+
 /// Tells the engine the peer closed TCP (recv returned 0). During the handshake this
 /// fails the connection with USSL_ERR_HANDSHAKE_EOF; after it, reads return
 /// USSL_ERR_EOF unless close_notify was received (then 0).

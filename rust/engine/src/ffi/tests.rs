@@ -217,6 +217,39 @@ fn alert_instead_of_server_hello() {
     m.free(e);
 }
 
+/// The same alert through the zero-copy input (ussl_input_buffer / ussl_input_commit), in
+/// pieces; the region reported is the queue's free space, and a NULL engine gives none.
+#[test]
+fn alert_through_zero_copy_input() {
+    let mut n = 7;
+    // SAFETY: a NULL engine is refused before any access.
+    unsafe {
+        assert!(ussl_input_buffer(core::ptr::null_mut(), &mut n).is_null());
+        assert_eq!(n, 0);
+        assert_eq!(ussl_input_commit(core::ptr::null_mut(), 4), 0);
+    }
+    let mut m = Mem::new(USSL_RX_BUFFER_MIN, USSL_TX_BUFFER_MIN);
+    let e = m.new_client(&config(b"localhost", b"", USSL_CERT_NONE)).unwrap();
+    m.take_output(e, usize::MAX);
+    let alert = [0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 40]; // fatal handshake_failure
+    for part in [&alert[..3], &alert[3..]] {
+        let mut room = 0;
+        // SAFETY: live engine.
+        let p = unsafe { ussl_input_buffer(e, &mut room) };
+        assert!(!p.is_null());
+        assert_eq!(room, crate::io::CIPHER_IN_CAP, "the engine took everything before");
+        // SAFETY: `p` is valid for `room` bytes until the next call on the engine.
+        unsafe { core::ptr::copy_nonoverlapping(part.as_ptr(), p, part.len()) };
+        // SAFETY: live engine; the bytes were written at `p`.
+        assert_eq!(unsafe { ussl_input_commit(e, part.len()) }, part.len());
+    }
+    // SAFETY: live engine.
+    assert_eq!(unsafe { ussl_handshake(e) }, USSL_ERR_ALERT_RECEIVED_BASE - 40);
+    // SAFETY: live engine; after the failure input is discarded.
+    assert_eq!(unsafe { ussl_input_commit(e, 3) }, 3);
+    m.free(e);
+}
+
 #[test]
 fn eof_during_the_handshake() {
     let mut m = Mem::new(USSL_RX_BUFFER_MIN, USSL_TX_BUFFER_MIN);
