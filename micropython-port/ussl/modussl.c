@@ -46,11 +46,6 @@
 
 #include "ussl_engine.h"
 
-// Size of the GC-heap staging buffer for ciphertext read from the socket.
-#ifndef MICROPY_USSL_IO_CHUNK
-#define MICROPY_USSL_IO_CHUNK (512)
-#endif
-
 // Size of the outgoing record buffer (at least ussl_min_tx_buffer()).
 #ifndef MICROPY_USSL_TX_BUFFER
 #define MICROPY_USSL_TX_BUFFER (2048)
@@ -134,7 +129,6 @@ typedef struct _ussl_socket_obj_t {
     uint8_t *mem;               // engine memory as allocated (GC heap)
     uint8_t *rx;                // incoming record buffer
     uint8_t *tx;                // outgoing record buffer
-    uint8_t *io;                // staging buffer for socket reads
     #if MICROPY_USSL_SHARED_STACK_SIZE > 0
     uint8_t *engine_stack;      // the shared engine stack, while this object has an engine
     #endif
@@ -160,8 +154,6 @@ typedef struct _ussl_socket_obj_t {
     size_t rx_len;
     size_t tx_len;
     size_t ca_len;
-    uint16_t io_start;          // staged ciphertext not yet accepted by the engine
-    uint16_t io_len;
     UsslClientConfig cfg;
     int32_t last_error;         // sticky engine error (< 0) or socket errno (> 0)
     bool handshake_done;
@@ -209,14 +201,14 @@ static NORETURN void ussl_raise(int err) {
 /******************************************************************************/
 // Engine calls that may run the state machine, routed through MICROPY_USSL_ENGINE_CALL.
 
-enum { CALL_NEW, CALL_FEED, CALL_FEED_EOF, CALL_CONSUME, CALL_HANDSHAKE, CALL_READ, CALL_WRITE, CALL_CLOSE, CALL_FREE };
+enum { CALL_NEW, CALL_COMMIT, CALL_FEED_EOF, CALL_CONSUME, CALL_HANDSHAKE, CALL_READ, CALL_WRITE, CALL_CLOSE, CALL_FREE };
 
 typedef struct _ussl_call_t {
     uint8_t op;
     UsslEngine *e;
     uint8_t *buf;
     size_t len;
-    size_t taken;               // CALL_FEED result
+    size_t taken;               // CALL_COMMIT result
     int32_t ret;                // result of the other calls
     // CALL_NEW only
     void *mem;
@@ -232,8 +224,8 @@ static void ussl_call_thunk(void *arg) {
         case CALL_NEW:
             c->ret = ussl_client_new(c->mem, c->mem_len, c->o->rx, c->o->rx_len, c->o->tx, c->o->tx_len, &c->o->cfg, c->out);
             break;
-        case CALL_FEED:
-            c->taken = ussl_feed(c->e, c->buf, c->len);
+        case CALL_COMMIT:
+            c->taken = ussl_input_commit(c->e, c->len);
             break;
         case CALL_FEED_EOF:
             ussl_feed_eof(c->e);
@@ -267,12 +259,6 @@ static int32_t ussl_engine_op(int op, UsslEngine *e, void *buf, size_t len) {
     ussl_call_t c = { .op = op, .e = e, .buf = buf, .len = len };
     ussl_call(&c);
     return c.ret;
-}
-
-static size_t ussl_engine_feed(UsslEngine *e, const uint8_t *data, size_t len) {
-    ussl_call_t c = { .op = CALL_FEED, .e = e, .buf = (uint8_t *)data, .len = len };
-    ussl_call(&c);
-    return c.taken;
 }
 
 #if !MICROPY_USSL_VERIFY_STACK_OK
@@ -318,38 +304,31 @@ static int ussl_flush_output(ussl_socket_obj_t *self) {
     }
 }
 
-// Give the engine more ciphertext: first what is staged, else one read from the socket.
-// Returns 0 when progress was made, or an errno (MP_EAGAIN on a non-blocking socket).
+// Give the engine more ciphertext: one read from the socket, straight into the engine's
+// input queue (no staging buffer of the shim's). Returns 0 when progress was made, or an
+// errno (MP_EAGAIN on a non-blocking socket).
 static int ussl_fill_input(ussl_socket_obj_t *self) {
-    if (self->io_len == 0) {
-        if (self->eof_fed) {
-            // The engine wants more although the peer has gone.
-            return MP_ECONNRESET;
-        }
-        int err = 0;
-        mp_uint_t n = mp_stream_rw(self->sock, self->io, MICROPY_USSL_IO_CHUNK, &err,
-            MP_STREAM_RW_READ | MP_STREAM_RW_ONCE);
-        if (err != 0) {
-            return err;
-        }
-        if (n == 0) {
-            ussl_engine_op(CALL_FEED_EOF, self->engine, NULL, 0);
-            self->eof_fed = true;
-            return 0;
-        }
-        self->io_start = 0;
-        self->io_len = n;
+    if (self->eof_fed) {
+        // The engine wants more although the peer has gone.
+        return MP_ECONNRESET;
     }
-    size_t taken = ussl_engine_feed(self->engine, self->io + self->io_start, self->io_len);
-    if (taken == 0) {
+    size_t room = 0;
+    uint8_t *dst = ussl_input_buffer(self->engine, &room);
+    if (dst == NULL || room == 0) {
         // The engine asked for input but cannot take any: it would never progress.
         return MP_EIO;
     }
-    if (taken > self->io_len) {
-        taken = self->io_len;
+    int err = 0;
+    mp_uint_t n = mp_stream_rw(self->sock, dst, room, &err, MP_STREAM_RW_READ | MP_STREAM_RW_ONCE);
+    if (err != 0) {
+        return err;
     }
-    self->io_start += taken;
-    self->io_len -= taken;
+    if (n == 0) {
+        ussl_engine_op(CALL_FEED_EOF, self->engine, NULL, 0);
+        self->eof_fed = true;
+        return 0;
+    }
+    ussl_engine_op(CALL_COMMIT, self->engine, NULL, n);
     return 0;
 }
 
@@ -532,17 +511,13 @@ static void ussl_release(ussl_socket_obj_t *self, bool free_memory) {
         if (self->tx != NULL) {
             m_del(uint8_t, self->tx, self->tx_len);
         }
-        if (self->io != NULL) {
-            m_del(uint8_t, self->io, MICROPY_USSL_IO_CHUNK);
-        }
         if (self->peer_cert != NULL) {
             m_del(uint8_t, self->peer_cert, self->peer_cert_cap);
         }
     }
     ussl_free_handshake_state(self, free_memory);
-    self->mem = self->rx = self->tx = self->io = self->peer_cert = NULL;
+    self->mem = self->rx = self->tx = self->peer_cert = NULL;
     self->peer_cert_cap = 0;
-    self->io_len = 0;
 }
 
 // What only the handshake uses: the engine's handshake memory and what its configuration
@@ -676,14 +651,13 @@ static mp_obj_t ussl_socket_new(mp_obj_t sock, uint32_t flags, const char *sni, 
     ussl_socket_obj_t *o = mp_obj_malloc_with_finaliser(ussl_socket_obj_t, &ussl_socket_type);
     o->sock = sock;
     o->engine = NULL;
-    o->mem = o->rx = o->tx = o->io = o->ca = o->peer_cert = o->hs = NULL;
+    o->mem = o->rx = o->tx = o->ca = o->peer_cert = o->hs = NULL;
     o->hs_len = 0;
     o->client_cert = o->client_key = o->psk = o->psk_id = NULL;
     o->ca_obj = o->client_cert_obj = MP_OBJ_NULL;
     o->peer_cert_cap = 0;
     o->peer_cert_len = 0;
     o->peer_cert_nomem = false;
-    o->io_start = o->io_len = 0;
     #if MICROPY_USSL_SHARED_STACK_SIZE > 0
     o->engine_stack = NULL;
     #endif
@@ -726,7 +700,6 @@ static mp_obj_t ussl_socket_new(mp_obj_t sock, uint32_t flags, const char *sni, 
     o->rx = m_new(uint8_t, o->rx_len);
     o->tx_len = ussl_tx_buffer_for(o->rx_len, MICROPY_USSL_TX_BUFFER);
     o->tx = m_new(uint8_t, o->tx_len);
-    o->io = m_new(uint8_t, MICROPY_USSL_IO_CHUNK);
 
     memset(&o->cfg, 0, sizeof(o->cfg));
     // The handshake's own memory, aligned as the engine asks; given back after the handshake.
@@ -1388,8 +1361,8 @@ static mp_uint_t ussl_sock_poll(ussl_socket_obj_t *self, uintptr_t arg, int *err
         return (arg & rdwr) | MP_STREAM_POLL_ERR;
     }
     mp_uint_t ret = 0;
-    if (self->has_peek || (self->handshake_done && (ussl_pending_plaintext(self->engine) > 0 || self->io_len > 0))) {
-        // Decrypted (or staged) bytes: a read makes progress without the socket.
+    if (self->has_peek || (self->handshake_done && ussl_pending_plaintext(self->engine) > 0)) {
+        // Decrypted bytes: a read makes progress without the socket.
         ret |= arg & MP_STREAM_POLL_RD;
         if (arg == MP_STREAM_POLL_RD) {
             return ret;
