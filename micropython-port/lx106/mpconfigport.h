@@ -108,7 +108,10 @@ int64_t lx106_unix_time(void);
 // The real board runs the engine on a block of the GC heap shared by all connections.
 // `make board LX106_HEAP_STACK=1` has the shim take the same block here (the engine still
 // runs on the static stack above: guard, painting), so the 38 KiB heap holds it as on the
-// chip; 6 of the 15 test scripts then run out of heap (MemoryError), hence not the default.
+// chip: a verified connection then takes 7,168 B more (mfl 4096: 21,168 B peak, 16,576 B
+// held). 16 of the 20 test scripts pass that way; tls_context, tls_context_io and
+// tls_clientcert (heap split by their own compiled code and certificates) and tls_fragment's
+// full-record case still run out of heap (MemoryError), hence not the default (README "Stack").
 #if defined(LX106_HEAP_STACK) && LX106_HEAP_STACK
 #define MICROPY_USSL_SHARED_STACK_SIZE      (LX106_ENGINE_STACK_SIZE)
 #endif

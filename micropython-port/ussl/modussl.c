@@ -68,9 +68,10 @@
 // block of that size from the GC heap when the first engine is created and keeps it until
 // the last engine is freed; ussl_engine_stack_top() gives the port its top,
 // for MICROPY_USSL_ENGINE_CALL to run the engine on (the ESP8266's 8 KiB C stack cannot hold
-// it). Kept alive by the sockets that hold an engine (no root pointer needed). One block for every connection, taken while the heap is least fragmented, as
-// BearSSL's stack thunk on the ESP8266 Arduino core; a block per call failed in 6 of the 15
-// board test scripts on the 38 KiB heap (MemoryError).
+// it). Kept alive by the sockets that hold an engine (no root pointer needed). One block for every connection, as
+// BearSSL's stack thunk on the ESP8266 Arduino core (a block per call failed in 6 of the 15
+// board test scripts on the 38 KiB heap); taken before the first connection's own buffers,
+// while the heap is least split.
 #ifndef MICROPY_USSL_SHARED_STACK_SIZE
 #define MICROPY_USSL_SHARED_STACK_SIZE (0)
 #endif
@@ -1070,7 +1071,7 @@ static void ussl_context_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
 }
 
 // load_verify_locations(cadata): one CA certificate, DER bytes or PEM text. Converted to DER
-// (and checked as far as PEM goes) now; each wrap_socket copies it for its engine.
+// (and checked as far as PEM goes) now; each connection references that bytes object (no copy).
 // load_cert_chain(cert, key): the client certificate chain (leaf first) and its P-256 key,
 // each str or bytes, PEM or DER, as upstream's tls module takes them (ssl.py reads the files).
 // Checked now (OSError with the reason), sent when a server asks for a certificate.
