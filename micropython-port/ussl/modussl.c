@@ -485,9 +485,6 @@ static void ussl_stack_release(ussl_socket_obj_t *o, bool created) {
     }
 }
 #else
-static void ussl_stack_acquire(ussl_socket_obj_t *o) {
-    (void)o;
-}
 static void ussl_stack_release(ussl_socket_obj_t *o, bool created) {
     (void)o;
     (void)created;
@@ -671,12 +668,14 @@ static mp_obj_t ussl_socket_new(mp_obj_t sock, uint32_t flags, const char *sni, 
     // The shared engine stack first (when the port takes it from the heap): the largest
     // block, taken before this connection's buffers split the free space. Given back if an
     // allocation below fails (MemoryError) and no other connection uses it.
+    #if MICROPY_USSL_SHARED_STACK_SIZE > 0
     ussl_stack_acquire(o);
     nlr_buf_t nlr;
     if (nlr_push(&nlr) != 0) {
         ussl_stack_release(o, false);
         nlr_jump(nlr.ret_val);
     }
+    #endif
 
     // Engine memory, aligned as the engine asks (GC blocks may be less aligned).
     size_t align = ussl_engine_align();
@@ -780,7 +779,9 @@ static mp_obj_t ussl_socket_new(mp_obj_t sock, uint32_t flags, const char *sni, 
     o->cfg.suites_len = n_suites;
     o->cfg.flags = flags;
 
+    #if MICROPY_USSL_SHARED_STACK_SIZE > 0
     nlr_pop(); // no allocation from here on
+    #endif
 
     UsslEngine *engine = NULL;
     ussl_call_t call = { .op = CALL_NEW, .mem = mem, .mem_len = engine_size, .o = o, .out = &engine };

@@ -52,11 +52,17 @@ def get_page(ss):
 def mutual(label, make_ctx):
     # The board's heap is small: the previous connection's buffers go before the next one.
     gc.collect()
+    raw = None
     try:
         ctx = make_ctx()
-        print(label, get_page(ctx.wrap_socket(tcp(MTLS_PORT), server_hostname=SERVER_NAME)))
+        raw = tcp(MTLS_PORT)
+        print(label, get_page(ctx.wrap_socket(raw, server_hostname=SERVER_NAME)))
     except Exception as e:
         report(label, e)
+        # A refused handshake leaves the TCP socket to us: close it rather than wait for the
+        # GC (s_server serves one connection at a time).
+        if raw is not None:
+            raw.close()
 
 
 # ---- the server refuses us without a certificate (first: the board's heap is least
@@ -102,10 +108,12 @@ for label, cert, key in (
         print(label, "accepted?!")
     except Exception as e:
         report(label, e)
+raw = tcp(MTLS_PORT)
 try:
-    ussl.wrap_socket(tcp(MTLS_PORT), key=CLIENT_KEY_PEM)
+    ussl.wrap_socket(raw, key=CLIENT_KEY_PEM)
 except Exception as e:
     report("legacy key without cert:", e)
+raw.close()  # s_server waits for a ClientHello on it otherwise (until the GC closes it)
 
 
 

@@ -25,13 +25,17 @@ def psk_context(identity=PSK_ID, key=PSK_KEY):
 
 
 def attempt(label, ctx, port=PSK_PORT, **kw):
+    raw = tcp(port)
     try:
-        ss = ctx.wrap_socket(tcp(port), **kw)
+        ss = ctx.wrap_socket(raw, **kw)
         print(label, get_on(ss))
     except OSError as e:
         print(label, "OSError", e.args[0], e.args[1] if len(e.args) > 1 else "")
     except Exception as e:
         print(label, type(e).__name__)
+    # After a refused handshake the TCP socket is still ours (closing twice is harmless): not
+    # left to the GC, the servers serve one connection at a time.
+    raw.close()
 
 
 attempt("PSK (CERT_REQUIRED, no CA):", psk_context())
