@@ -15,10 +15,31 @@ use zeroize::Zeroize;
 use crate::driver::{self, DriverFut, HandshakeMem, Params};
 use crate::io::Io;
 
+/// The connection task: the client's, or (feature `server`) the server's.
+pub enum Task {
+    Client(DriverFut),
+    #[cfg(feature = "server")]
+    Server(crate::server::ServerFut),
+}
+
+impl Task {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        // SAFETY: structural pinning: the variant's future is never moved out of the enum,
+        // which itself stays pinned (see `run`).
+        unsafe {
+            match self.get_unchecked_mut() {
+                Task::Client(f) => Pin::new_unchecked(f).poll(cx),
+                #[cfg(feature = "server")]
+                Task::Server(f) => Pin::new_unchecked(f).poll(cx),
+            }
+        }
+    }
+}
+
 /// A TLS client connection (opaque to C). Lives in caller memory, see `ussl_client_new`.
 pub struct UsslEngine {
     io: Io,
-    task: Option<DriverFut>,
+    task: Option<Task>,
     rx: *mut u8,
     rx_len: usize,
     tx: *mut u8,
@@ -73,7 +94,36 @@ pub unsafe fn place(
     let fut = driver::start(io, rx, tx, hs_ref);
     // SAFETY: `e` was initialised above; only the `task` field is written, through a raw
     // place, so the shared borrow of `io` held by the future stays valid.
-    unsafe { (&raw mut (*e).task).write(Some(fut)) };
+    unsafe { (&raw mut (*e).task).write(Some(Task::Client(fut))) };
+    e
+}
+
+/// Writes a new server engine into `mem` and creates its task (no handshake memory: the
+/// server's handshake state is part of its task).
+///
+/// # Safety
+/// As for `place`, without `hs`.
+#[cfg(feature = "server")]
+pub unsafe fn place_server(
+    mem: *mut u8,
+    rx: *mut u8,
+    rx_len: usize,
+    tx: *mut u8,
+    tx_len: usize,
+    params: crate::server::ServerParams,
+) -> *mut UsslEngine {
+    let e = mem.cast::<UsslEngine>();
+    let hs = core::ptr::null_mut();
+    // SAFETY: `mem` is valid and aligned for a `UsslEngine` (caller contract, checked by
+    // ussl_server_new); whatever was there is overwritten without being read.
+    unsafe { e.write(UsslEngine { io: Io::new(), task: None, rx, rx_len, tx, tx_len, hs }) };
+    // SAFETY: as in `place`.
+    let io: &'static Io = unsafe { &*(&raw const (*e).io) };
+    // SAFETY: as in `place`.
+    let (rx, tx) = unsafe { (core::slice::from_raw_parts_mut(rx, rx_len), core::slice::from_raw_parts_mut(tx, tx_len)) };
+    let fut = crate::server::start(io, rx, tx, params);
+    // SAFETY: as in `place`.
+    unsafe { (&raw mut (*e).task).write(Some(Task::Server(fut))) };
     e
 }
 

@@ -264,6 +264,55 @@ impl Client {
         })
     }
 
+    /// A server connection (ussl_server_new) on an accepted socket: `chain` DER
+    /// certificates back to back, `key` DER; Err(code) if refused.
+    pub fn new_server(sock: TcpStream, chain: &[u8], key: &[u8], suites: &[u16], rx: usize, tx: usize) -> Result<Client, i32> {
+        sock.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let layout = Layout::from_size_align(ussl_engine_size(), ussl_engine_align()).unwrap();
+        // SAFETY: non-zero size layout.
+        let mem = unsafe { alloc_zeroed(layout) };
+        let mut rx = vec![0u8; rx];
+        let mut tx = vec![0u8; tx];
+        let client_cert = chain.to_vec();
+        let client_key = key.to_vec();
+        let cfg = UsslServerConfig {
+            cert: client_cert.as_ptr(),
+            cert_len: client_cert.len(),
+            key: client_key.as_ptr(),
+            key_len: client_key.len(),
+            suites: if suites.is_empty() { std::ptr::null() } else { suites.as_ptr() },
+            suites_len: suites.len(),
+        };
+        let mut e = std::ptr::null_mut();
+        // SAFETY: all buffers live in the returned Client until Drop frees the engine.
+        let r = unsafe {
+            ussl_server_new(mem.cast(), layout.size(), rx.as_mut_ptr(), rx.len(), tx.as_mut_ptr(), tx.len(), &cfg, &mut e)
+        };
+        if r != 0 {
+            // SAFETY: allocated above with this layout.
+            unsafe { dealloc(mem, layout) };
+            return Err(r);
+        }
+        Ok(Client {
+            mem,
+            layout,
+            rx,
+            tx,
+            ca: Vec::new(),
+            peer: Vec::new(),
+            client_cert,
+            client_key,
+            hs: Vec::new(),
+            e,
+            sock,
+            step: 4096,
+            backlog: Vec::new(),
+            bytes_in: 0,
+            bytes_out: 0,
+            feeds: 0,
+        })
+    }
+
     /// Sends all pending output to the socket (in `step`-sized pieces).
     pub fn pump(&mut self) {
         loop {
