@@ -419,6 +419,26 @@ typedef struct UsslServerConfig {
    */
   const uint16_t *suites;
   size_t suites_len;
+  /*
+   Client certificates: USSL_CERT_NONE (0) asks for none; USSL_CERT_OPTIONAL (1) asks
+   and checks one if sent; USSL_CERT_REQUIRED (2) asks and refuses a client without one
+   (alert certificate_required). Checked against `ca` (DER certificates back to back,
+   required for 1 and 2, same lifetime as `cert`): chain, dates (`now`, unless
+   USSL_FLAG_NO_TIME_CHECK in `flags`), CA constraints, clientAuth, CertificateVerify.
+   A refused certificate fails the handshake with its USSL_ERR_CERT_* reason.
+   */
+  int32_t verify_mode;
+  const uint8_t *ca;
+  size_t ca_len;
+  int64_t now;
+  uint32_t flags;
+  /*
+   Handshake memory as in UsslClientConfig (ussl_handshake_mem_size() bytes), required
+   when verify_mode is not USSL_CERT_NONE (NULL otherwise allowed); released the same way
+   (ussl_handshake_mem_in_use).
+   */
+  void *handshake_mem;
+  size_t handshake_mem_len;
 } UsslServerConfig;
 
 #ifdef __cplusplus
@@ -541,8 +561,8 @@ int32_t ussl_client_new(void *mem,
  is inside the engine: no handshake memory); then the same calls drive it: feed what the
  client sends, ussl_handshake until 0, ussl_read/ussl_write/ussl_close, ussl_engine_free.
  Returns 0 and sets `*out`, or USSL_ERR_ARG / USSL_ERR_BUFFER / USSL_ERR_ENTROPY /
- USSL_ERR_CIPHER_SUITE / USSL_ERR_CLIENT_CERT / USSL_ERR_CLIENT_KEY* (the chain or key
- refused, as ussl_client_auth_check refuses them).
+ USSL_ERR_CIPHER_SUITE / USSL_ERR_NO_CA / USSL_ERR_CA_FORMAT / USSL_ERR_CLIENT_CERT /
+ USSL_ERR_CLIENT_KEY* (the chain or key refused, as ussl_client_auth_check refuses them).
 
  # Safety
  As for ussl_client_new.

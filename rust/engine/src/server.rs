@@ -27,6 +27,7 @@ use crate::error::*;
 use crate::io::{Io, Phase};
 use crate::rng;
 use crate::transport::Transport;
+use crate::verify::{Error as VerifyError, Verifier};
 
 /// What the server task is given (all in caller memory but the suites and the seed).
 pub struct ServerParams {
@@ -37,6 +38,39 @@ pub struct ServerParams {
     pub seed: rng::Seed,
     /// Our preference order (empty: every suite built in, in the default order).
     pub suites: heapless::Vec<Suite, 3>,
+    /// Ask for a client certificate and check it (CERT_OPTIONAL / CERT_REQUIRED).
+    pub client_auth: Option<ClientAuthPolicy>,
+    /// The handshake memory (caller's), holding the verifier; given when `client_auth` is.
+    pub hs: Option<&'static mut ServerHs>,
+}
+
+/// How a client certificate is asked for and checked.
+pub struct ClientAuthPolicy {
+    /// Trust anchors for the client's chain (DER certificates back to back).
+    pub ca: &'static [u8],
+    /// CERT_REQUIRED: a client without a certificate gets certificate_required.
+    pub required: bool,
+    /// Current unix time for the validity dates; None: not checked.
+    pub now: Option<i64>,
+}
+
+/// What only the server's handshake needs, in the caller's handshake memory (the client's
+/// `HandshakeMem` size; see `ffi::engine::place_server`): the certificate verifier, about
+/// 600 B that an established connection does not keep.
+pub struct ServerHs {
+    pub verifier: Option<Verifier<'static>>,
+}
+
+/// The alert for a client certificate we refuse.
+fn cert_alert(e: VerifyError) -> u8 {
+    match e {
+        VerifyError::UnknownCa => 48,
+        VerifyError::Expired | VerifyError::NotYetValid => 45,
+        VerifyError::Unsupported | VerifyError::KeyUsage => 43,
+        VerifyError::BadCertVerify => DECRYPT_ERROR,
+        VerifyError::ClockNotSet => INTERNAL_ERROR,
+        _ => 42,
+    }
 }
 
 // Alert descriptions (RFC 8446 section 6).
@@ -95,7 +129,12 @@ pub type ServerFut = impl Future<Output = ()>;
 
 /// Creates the server connection task (nothing runs until it is polled).
 #[define_opaque(ServerFut)]
-pub fn start(io: &'static Io, rx: &'static mut [u8], tx: &'static mut [u8], params: ServerParams) -> ServerFut {
+pub fn start(io: &'static Io, rx: &'static mut [u8], tx: &'static mut [u8], mut params: ServerParams) -> ServerFut {
+    if let (Some(policy), Some(hs)) = (params.client_auth.as_ref(), params.hs.as_deref_mut()) {
+        let settings = crate::verify::Settings { check: true, anchors: policy.ca, host: "", now: policy.now, peer_is_client: true };
+        let report = crate::verify::Report { code: &io.verify_code, peer_cert_len: &io.peer_cert_len };
+        hs.verifier = Some(Verifier::new(settings, report, None));
+    }
     serve(io, rx, tx, params)
 }
 
@@ -120,6 +159,11 @@ impl<'a> Rd<'a> {
     }
     fn vec8(&mut self) -> Result<Rd<'a>, Fail> {
         let n = usize::from(self.u8()?);
+        Ok(Rd(self.take(n)?))
+    }
+    fn vec24(&mut self) -> Result<Rd<'a>, Fail> {
+        let b = self.take(3)?;
+        let n = (usize::from(b[0]) << 16) | (usize::from(b[1]) << 8) | usize::from(b[2]);
         Ok(Rd(self.take(n)?))
     }
     fn vec16(&mut self) -> Result<Rd<'a>, Fail> {
@@ -413,7 +457,7 @@ impl Conn {
 
     /// The handshake, up to the client's Finished (our application keys in place; the
     /// client's secret returned for after its Finished).
-    async fn handshake(&mut self, params: &ServerParams) -> Result<(), Fail> {
+    async fn handshake(&mut self, params: &mut ServerParams) -> Result<(), Fail> {
         let ours: &[Suite] = if params.suites.is_empty() { Suite::ALL } else { &params.suites };
         let mut rng = rng::from_seed(params.seed);
 
@@ -465,6 +509,10 @@ impl Conn {
 
         // EncryptedExtensions (none), Certificate, CertificateVerify, Finished.
         self.put(&[HS_ENCRYPTED_EXTENSIONS, 0, 0, 2, 0, 0]).await?;
+        let mut verifier = params.hs.as_deref_mut().and_then(|hs| hs.verifier.as_mut());
+        if verifier.is_some() {
+            self.certificate_request().await?;
+        }
         self.certificate(params.chain).await?;
         self.certificate_verify(params.key).await?;
         let verify = self.ks.server_finished().map_err(tls)?;
@@ -474,8 +522,13 @@ impl Conn {
 
         let client_secret = self.ks.application_secrets().map_err(tls)?;
 
-        // The client's Finished (no certificate asked for), checked against the transcript
-        // before it; it must end its record.
+        if let Some(v) = verifier.as_deref_mut() {
+            let required = params.client_auth.as_ref().is_some_and(|c| c.required);
+            self.client_certificate(v, required).await?;
+        }
+
+        // The client's Finished, checked against the transcript before it; it must end its
+        // record.
         let (ty, s, e) = self.next_message_unhashed().await?;
         if ty != HS_FINISHED || self.hs_pos != self.hs_end {
             return Err(Fail::alert(UNEXPECTED_MESSAGE));
@@ -486,6 +539,64 @@ impl Conn {
         // Installed now: what follows the client's Finished is under its application keys.
         self.ks.client_application(&client_secret).map_err(tls)?;
         Ok(())
+    }
+
+    /// CertificateRequest: empty context, the signature schemes our verifier checks.
+    async fn certificate_request(&mut self) -> Result<(), Fail> {
+        #[cfg(feature = "p384")]
+        const SCHEMES: &[u8] = &[0x04, 0x03, 0x05, 0x03, 0x08, 0x04, 0x08, 0x05, 0x08, 0x06];
+        #[cfg(not(feature = "p384"))]
+        const SCHEMES: &[u8] = &[0x04, 0x03, 0x08, 0x04, 0x08, 0x05, 0x08, 0x06];
+        let n = SCHEMES.len();
+        let ext = 4 + 2 + n;
+        let body = 1 + 2 + ext;
+        self.put(&[13, 0, 0, body as u8, 0, 0, ext as u8, 0, 13, 0, (2 + n) as u8, 0, n as u8]).await?;
+        self.put(SCHEMES).await
+    }
+
+    /// The client's Certificate and CertificateVerify (after our Finished), checked by the
+    /// engine's verifier: chain to the CA, dates, CA constraints, clientAuth, signature.
+    async fn client_certificate(&mut self, v: &mut Verifier<'static>, required: bool) -> Result<(), Fail> {
+        let (ty, s, e) = self.next_message().await?;
+        if ty != HS_CERTIFICATE {
+            return Err(Fail::alert(UNEXPECTED_MESSAGE));
+        }
+        let transcript = self.ks.transcript().snapshot();
+        {
+            let mut r = Rd(&self.rx[s..e]);
+            if !r.vec8()?.is_empty() {
+                return Err(Fail::alert(ILLEGAL_PARAMETER));
+            }
+            let mut entries = r.vec24()?;
+            if !r.is_empty() {
+                return Err(Fail::alert(DECODE_ERROR));
+            }
+            let mut list: heapless::Vec<&[u8], { embedded_tls::MAX_CERTIFICATE_ENTRIES }> = heapless::Vec::new();
+            while !entries.is_empty() {
+                let cert = entries.vec24()?.0;
+                entries.vec16()?;
+                list.push(cert).map_err(|_| Fail { alert: Some(42), code: USSL_ERR_CERT_TOO_LARGE })?;
+            }
+            if list.is_empty() {
+                return if required { Err(Fail::alert(116)) } else { Ok(()) };
+            }
+            v.check_client_chain(&list, &transcript).map_err(|e| Fail { alert: Some(cert_alert(e)), code: e.code() })?;
+        }
+
+        let (ty, s, e) = self.next_message_unhashed().await?;
+        if ty != HS_CERTIFICATE_VERIFY {
+            return Err(Fail::alert(UNEXPECTED_MESSAGE));
+        }
+        let mut r = Rd(&self.rx[s..e]);
+        let scheme = r.u16()?;
+        let sig = r.vec16()?.0;
+        if !r.is_empty() {
+            return Err(Fail::alert(DECODE_ERROR));
+        }
+        v.check_client_verify(scheme, sig).map_err(|e| Fail { alert: Some(cert_alert(e)), code: e.code() })?;
+        self.ks.transcript().update(&self.rx[s - 4..e]);
+        // The deferred ECDSA checks (chain and CertificateVerify).
+        v.finish().map_err(|code| Fail { alert: Some(if code == USSL_ERR_CERT_VERIFY_SIGNATURE { DECRYPT_ERROR } else { 42 }), code })
     }
 
     /// ServerHello (or, with HELLO_RETRY_RANDOM and no share, HelloRetryRequest).
@@ -569,7 +680,7 @@ async fn write_all(mut t: Transport, mut data: &[u8]) {
     }
 }
 
-async fn serve(io: &'static Io, rx: &'static mut [u8], tx: &'static mut [u8], params: ServerParams) {
+async fn serve(io: &'static Io, rx: &'static mut [u8], tx: &'static mut [u8], mut params: ServerParams) {
     let mut conn = Conn {
         io,
         t: Transport::new(io),
@@ -583,7 +694,7 @@ async fn serve(io: &'static Io, rx: &'static mut [u8], tx: &'static mut [u8], pa
         out_len: 0,
     };
     let r = {
-        let hs = pin!(conn.handshake(&params));
+        let hs = pin!(conn.handshake(&mut params));
         hs.await
     };
     drop(params);

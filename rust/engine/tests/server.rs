@@ -42,12 +42,29 @@ struct Served {
 /// Listens on a fresh loopback port and serves one connection: handshake, one line read,
 /// "echo: <line>" written back, close_notify.
 fn serve_one(suites: &'static [u16]) -> (u16, JoinHandle<Served>) {
+    serve_verifying(suites, USSL_CERT_NONE)
+}
+
+/// The client CA (DER) the verifying server trusts.
+fn client_ca() -> Vec<u8> {
+    let mut ca = cert("client-ca.pem");
+    // SAFETY: our buffer.
+    let n = unsafe { ussl_pem_to_der(ca.as_mut_ptr(), ca.len()) };
+    assert!(n > 0, "client-ca.pem: {}", msg(n));
+    ca.truncate(n as usize);
+    ca
+}
+
+/// As `serve_one`, asking for a client certificate (`verify`) checked against client-ca.
+fn serve_verifying(suites: &'static [u16], verify: i32) -> (u16, JoinHandle<Served>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let h = std::thread::spawn(move || {
         let (sock, _) = listener.accept().unwrap();
         let (chain, key) = server_credentials();
-        let mut c = Client::new_server(sock, &chain, &key, suites, 16640, 2048).expect("ussl_server_new");
+        let ca = if verify == USSL_CERT_NONE { Vec::new() } else { client_ca() };
+        let mut c = Client::new_server_verifying(sock, &chain, &key, suites, 16640, 2048, verify, &ca).expect("ussl_server_new");
+        // (Client::handshake also asserts the handshake memory is released and wiped.)
         let handshake = match c.handshake() {
             Ok(()) => 0,
             Err(e) => e,
@@ -320,4 +337,113 @@ fn bad_server_credentials_are_refused() {
     assert_eq!(r, Some(USSL_ERR_CLIENT_KEY));
     let r = Client::new_server(sock, &chain, &key, &[0x1304], 16640, 2048).err();
     assert_eq!(r, Some(USSL_ERR_CIPHER_SUITE));
+}
+
+#[test]
+fn server_engine_memory() {
+    // One engine type for both ends: the server's task must fit the engine's memory, and a
+    // served connection needs no handshake memory.
+    let size = ussl_engine_size();
+    println!("engine size (host, client and server): {size} B; handshake memory (client only): {} B", ussl_handshake_mem_size());
+    assert!(size > 0 && size < 8192, "{size}");
+}
+
+#[test]
+fn client_certificate_required_and_given() {
+    let dir = certs();
+    for (cert, key) in [("client.pem", "client.key"), ("client.pem", "client-sec1.key")] {
+        let (port, h) = serve_verifying(ALL, USSL_CERT_REQUIRED);
+        let c = dir.join(cert);
+        let k = dir.join(key);
+        let (ok, out, err) = s_client(port, &["-tls1_3", "-cert", c.to_str().unwrap(), "-key", k.to_str().unwrap()]);
+        let served = h.join().unwrap();
+        assert_eq!(served.handshake, 0, "{} {}; s_client: {err}", served.handshake, msg(served.handshake));
+        assert_eq!(served.request, b"hello from s_client\n");
+        assert!(ok, "{err}");
+        assert!(out.contains("echo: hello from s_client"), "{out}");
+    }
+}
+
+#[test]
+fn client_certificate_with_intermediate() {
+    // client-chain.pem: leaf + intermediate under client-ca; the intermediate comes from the
+    // chain file.
+    let dir = certs();
+    let (port, h) = serve_verifying(ALL, USSL_CERT_REQUIRED);
+    let chain = dir.join("client-chain.pem");
+    let key = dir.join("client-chain.key");
+    let pem = std::fs::read_to_string(&chain).unwrap();
+    let inter = &pem[pem.find("-----END CERTIFICATE-----").unwrap() + 26..];
+    let inter_path = std::env::temp_dir().join(format!("ussl-inter-{}.pem", std::process::id()));
+    std::fs::write(&inter_path, inter).unwrap();
+    let (ok, _, err) = s_client(
+        port,
+        &["-tls1_3", "-cert", chain.to_str().unwrap(), "-key", key.to_str().unwrap(), "-cert_chain", inter_path.to_str().unwrap()],
+    );
+    let served = h.join().unwrap();
+    let _ = std::fs::remove_file(&inter_path);
+    assert_eq!(served.handshake, 0, "{} {}; s_client: {err}", served.handshake, msg(served.handshake));
+    assert!(ok, "{err}");
+}
+
+#[test]
+fn client_without_certificate() {
+    // CERT_REQUIRED: certificate_required.
+    let (port, h) = serve_verifying(ALL, USSL_CERT_REQUIRED);
+    let (ok, _, err) = s_client(port, &["-tls1_3"]);
+    let served = h.join().unwrap();
+    assert_eq!(served.handshake, USSL_ERR_ALERT_SENT_BASE - 116, "{}", msg(served.handshake));
+    assert_eq!(msg(served.handshake), "TLS handshake aborted, alert sent to peer: certificate_required");
+    assert!(!ok);
+    assert!(err.contains("certificate required"), "{err}");
+    // CERT_OPTIONAL: served.
+    let (port, h) = serve_verifying(ALL, USSL_CERT_OPTIONAL);
+    let (ok, out, err) = s_client(port, &["-tls1_3"]);
+    let served = h.join().unwrap();
+    assert_eq!(served.handshake, 0, "{}", msg(served.handshake));
+    assert!(ok && out.contains("echo: hello from s_client"), "{err}");
+}
+
+#[test]
+fn client_certificate_from_another_ca() {
+    let dir = certs();
+    let (port, h) = serve_verifying(ALL, USSL_CERT_REQUIRED);
+    let c = dir.join("rogue-client.pem");
+    let k = dir.join("rogue-client.key");
+    let (ok, _, err) = s_client(port, &["-tls1_3", "-cert", c.to_str().unwrap(), "-key", k.to_str().unwrap()]);
+    let served = h.join().unwrap();
+    assert_eq!(served.handshake, USSL_ERR_CERT_UNKNOWN_CA, "{}", msg(served.handshake));
+    assert!(!ok);
+    assert!(err.contains("unknown ca"), "{err}");
+}
+
+#[test]
+fn python_client_with_certificate() {
+    let (port, h) = serve_verifying(ALL, USSL_CERT_REQUIRED);
+    let dir = certs();
+    let script = r#"
+import socket, ssl, sys
+ctx = ssl.create_default_context(cafile=sys.argv[2])
+ctx.load_cert_chain(sys.argv[3], sys.argv[4])
+with socket.create_connection(("127.0.0.1", int(sys.argv[1]))) as raw:
+    with ctx.wrap_socket(raw, server_hostname="localhost") as s:
+        s.sendall(b"hello with a certificate\n")
+        data = b""
+        while True:
+            chunk = s.recv(100)
+            if not chunk:
+                break
+            data += chunk
+        print(data.decode().strip())
+"#;
+    let out = Command::new("python3")
+        .args(["-c", script, &port.to_string()])
+        .arg(dir.join("ca.pem"))
+        .arg(dir.join("client.pem"))
+        .arg(dir.join("client.key"))
+        .output()
+        .unwrap();
+    let served = h.join().unwrap();
+    assert_eq!(served.handshake, 0, "{}; python: {}", msg(served.handshake), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "echo: hello with a certificate");
 }

@@ -434,6 +434,22 @@ pub struct UsslServerConfig {
     /// in, in the default order). We choose by our order among the client's.
     pub suites: *const uint16_t,
     pub suites_len: size_t,
+    /// Client certificates: USSL_CERT_NONE (0) asks for none; USSL_CERT_OPTIONAL (1) asks
+    /// and checks one if sent; USSL_CERT_REQUIRED (2) asks and refuses a client without one
+    /// (alert certificate_required). Checked against `ca` (DER certificates back to back,
+    /// required for 1 and 2, same lifetime as `cert`): chain, dates (`now`, unless
+    /// USSL_FLAG_NO_TIME_CHECK in `flags`), CA constraints, clientAuth, CertificateVerify.
+    /// A refused certificate fails the handshake with its USSL_ERR_CERT_* reason.
+    pub verify_mode: int32_t,
+    pub ca: *const uint8_t,
+    pub ca_len: size_t,
+    pub now: int64_t,
+    pub flags: uint32_t,
+    /// Handshake memory as in UsslClientConfig (ussl_handshake_mem_size() bytes), required
+    /// when verify_mode is not USSL_CERT_NONE (NULL otherwise allowed); released the same way
+    /// (ussl_handshake_mem_in_use).
+    pub handshake_mem: *mut core::ffi::c_void,
+    pub handshake_mem_len: size_t,
 }
 
 /// Creates a TLS 1.3 server connection in caller memory (feature `server`; otherwise
@@ -441,8 +457,8 @@ pub struct UsslServerConfig {
 /// is inside the engine: no handshake memory); then the same calls drive it: feed what the
 /// client sends, ussl_handshake until 0, ussl_read/ussl_write/ussl_close, ussl_engine_free.
 /// Returns 0 and sets `*out`, or USSL_ERR_ARG / USSL_ERR_BUFFER / USSL_ERR_ENTROPY /
-/// USSL_ERR_CIPHER_SUITE / USSL_ERR_CLIENT_CERT / USSL_ERR_CLIENT_KEY* (the chain or key
-/// refused, as ussl_client_auth_check refuses them).
+/// USSL_ERR_CIPHER_SUITE / USSL_ERR_NO_CA / USSL_ERR_CA_FORMAT / USSL_ERR_CLIENT_CERT /
+/// USSL_ERR_CLIENT_KEY* (the chain or key refused, as ussl_client_auth_check refuses them).
 ///
 /// # Safety
 /// As for ussl_client_new.
@@ -480,9 +496,29 @@ pub unsafe extern "C" fn ussl_server_new(
         // SAFETY: caller contract on the suite list (copied).
         let Some(suites) = (unsafe { suite_list(cfg.suites, cfg.suites_len) }) else { return USSL_ERR_CIPHER_SUITE };
         let Some(seed) = rng::seed_from_platform() else { return USSL_ERR_ENTROPY };
-        let params = crate::server::ServerParams { chain, key, seed, suites };
+        let mode = cfg.verify_mode;
+        if !(USSL_CERT_NONE..=USSL_CERT_REQUIRED).contains(&mode) {
+            return USSL_ERR_ARG;
+        }
+        let mut hs = core::ptr::null_mut();
+        let client_auth = if mode == USSL_CERT_NONE {
+            None
+        } else {
+            // SAFETY: caller contract: the CA stays valid and unchanged until ussl_engine_free.
+            let Some(ca) = (unsafe { bytes(cfg.ca, cfg.ca_len) }) else { return USSL_ERR_NO_CA };
+            if pem::looks_like_pem(ca) || !crate::verify::is_der_list(ca) {
+                return USSL_ERR_CA_FORMAT;
+            }
+            hs = cfg.handshake_mem;
+            if hs.is_null() || cfg.handshake_mem_len < HANDSHAKE_MEM_SIZE || (hs as usize) % HANDSHAKE_MEM_ALIGN != 0 {
+                return USSL_ERR_ARG;
+            }
+            let now = if cfg.flags & USSL_FLAG_NO_TIME_CHECK != 0 { None } else { Some(cfg.now) };
+            Some(crate::server::ClientAuthPolicy { ca, required: mode == USSL_CERT_REQUIRED, now })
+        };
+        let params = crate::server::ServerParams { chain, key, seed, suites, client_auth, hs: None };
         // SAFETY: checked size/alignment above; buffer and lifetime contract from the caller.
-        let e = unsafe { engine::place_server(mem.cast(), rx, rx_len, tx, tx_len, params) };
+        let e = unsafe { engine::place_server(mem.cast(), rx, rx_len, tx, tx_len, hs.cast(), params) };
         // SAFETY: just placed.
         unsafe { engine::run(e) };
         // SAFETY: checked non-NULL.

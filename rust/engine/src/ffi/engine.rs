@@ -46,7 +46,16 @@ pub struct UsslEngine {
     tx_len: usize,
     /// The handshake's memory (caller's), NULL once the task let go of it and it was wiped.
     hs: *mut HandshakeMem,
+    /// `hs` holds a server's `ServerHs`, not a `HandshakeMem`.
+    #[cfg(feature = "server")]
+    hs_server: bool,
 }
+
+#[cfg(feature = "server")]
+const _: () = assert!(
+    core::mem::size_of::<crate::server::ServerHs>() <= HANDSHAKE_MEM_SIZE
+        && core::mem::align_of::<crate::server::ServerHs>() <= HANDSHAKE_MEM_ALIGN
+);
 
 pub const ENGINE_SIZE: usize = core::mem::size_of::<UsslEngine>();
 pub const ENGINE_ALIGN: usize = core::mem::align_of::<UsslEngine>();
@@ -76,7 +85,19 @@ pub unsafe fn place(
     let hs = hs.cast::<HandshakeMem>();
     // SAFETY: `mem` is valid and aligned for a `UsslEngine` (caller contract, checked by
     // ussl_client_new); whatever was there is overwritten without being read.
-    unsafe { e.write(UsslEngine { io: Io::new(), task: None, rx, rx_len, tx, tx_len, hs }) };
+    unsafe {
+        e.write(UsslEngine {
+            io: Io::new(),
+            task: None,
+            rx,
+            rx_len,
+            tx,
+            tx_len,
+            hs,
+            #[cfg(feature = "server")]
+            hs_server: false,
+        })
+    };
     // SAFETY: `hs` is valid and aligned for a `HandshakeMem` (caller contract, checked by
     // ussl_client_new), not otherwise accessed until released below; overwritten unread.
     let hs_ref: &'static mut HandshakeMem = unsafe {
@@ -98,11 +119,12 @@ pub unsafe fn place(
     e
 }
 
-/// Writes a new server engine into `mem` and creates its task (no handshake memory: the
-/// server's handshake state is part of its task).
+/// Writes a new server engine into `mem` and creates its task. `hs` (NULL: none, when no
+/// client certificate is checked) is handshake memory as for `place`; it receives the
+/// verifier (`params.hs`, set here).
 ///
 /// # Safety
-/// As for `place`, without `hs`.
+/// As for `place`; `hs` NULL or as there.
 #[cfg(feature = "server")]
 pub unsafe fn place_server(
     mem: *mut u8,
@@ -110,13 +132,25 @@ pub unsafe fn place_server(
     rx_len: usize,
     tx: *mut u8,
     tx_len: usize,
-    params: crate::server::ServerParams,
+    hs: *mut u8,
+    mut params: crate::server::ServerParams,
 ) -> *mut UsslEngine {
     let e = mem.cast::<UsslEngine>();
-    let hs = core::ptr::null_mut();
+    let server_hs = hs.cast::<crate::server::ServerHs>();
+    if !server_hs.is_null() {
+        // SAFETY: `hs` is valid and aligned for a `HandshakeMem`, which is at least as large and
+        // aligned as a `ServerHs` (asserted at compile time); not otherwise accessed until
+        // released; overwritten unread.
+        params.hs = Some(unsafe {
+            server_hs.write(crate::server::ServerHs { verifier: None });
+            &mut *server_hs
+        });
+    }
     // SAFETY: `mem` is valid and aligned for a `UsslEngine` (caller contract, checked by
     // ussl_server_new); whatever was there is overwritten without being read.
-    unsafe { e.write(UsslEngine { io: Io::new(), task: None, rx, rx_len, tx, tx_len, hs }) };
+    unsafe {
+        e.write(UsslEngine { io: Io::new(), task: None, rx, rx_len, tx, tx_len, hs: hs.cast(), hs_server: true })
+    };
     // SAFETY: as in `place`.
     let io: &'static Io = unsafe { &*(&raw const (*e).io) };
     // SAFETY: as in `place`.
@@ -182,6 +216,17 @@ unsafe fn release_handshake_mem(e: *mut UsslEngine) {
     let slot = unsafe { &mut *(&raw mut (*e).hs) };
     let hs = core::mem::replace(slot, core::ptr::null_mut());
     if hs.is_null() {
+        return;
+    }
+    #[cfg(feature = "server")]
+    // SAFETY: the flag is only written by `place`/`place_server`.
+    if unsafe { (*e).hs_server } {
+        // SAFETY: `hs` holds the `ServerHs` written by `place_server`, no longer referenced;
+        // dropped once, then the whole handshake memory is wiped as bytes.
+        unsafe {
+            core::ptr::drop_in_place(hs.cast::<crate::server::ServerHs>());
+            core::slice::from_raw_parts_mut(hs.cast::<u8>(), HANDSHAKE_MEM_SIZE).zeroize();
+        }
         return;
     }
     // SAFETY: `hs` holds the `HandshakeMem` written by `place`, no longer referenced (caller
