@@ -433,9 +433,9 @@ typedef struct UsslServerConfig {
   int64_t now;
   uint32_t flags;
   /*
-   Handshake memory as in UsslClientConfig (ussl_handshake_mem_size() bytes), required
-   when verify_mode is not USSL_CERT_NONE (NULL otherwise allowed); released the same way
-   (ussl_handshake_mem_in_use).
+   Handshake memory as in UsslClientConfig (ussl_handshake_mem_size() bytes, required):
+   holds the client-certificate verifier; released the same way (ussl_handshake_mem_in_use
+   says 0 once the handshake ended, when `cert`, `key` and `ca` may be freed too).
    */
   void *handshake_mem;
   size_t handshake_mem_len;
@@ -557,8 +557,7 @@ int32_t ussl_client_new(void *mem,
 
 /*
  Creates a TLS 1.3 server connection in caller memory (feature `server`; otherwise
- USSL_ERR_UNSUPPORTED). Memory and buffers as for ussl_client_new (the handshake state
- is inside the engine: no handshake memory); then the same calls drive it: feed what the
+ USSL_ERR_UNSUPPORTED). Memory and buffers as for ussl_client_new; then the same calls drive it: feed what the
  client sends, ussl_handshake until 0, ussl_read/ussl_write/ussl_close, ussl_engine_free.
  Returns 0 and sets `*out`, or USSL_ERR_ARG / USSL_ERR_BUFFER / USSL_ERR_ENTROPY /
  USSL_ERR_CIPHER_SUITE / USSL_ERR_NO_CA / USSL_ERR_CA_FORMAT / USSL_ERR_CLIENT_CERT /

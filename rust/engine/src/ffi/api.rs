@@ -445,16 +445,15 @@ pub struct UsslServerConfig {
     pub ca_len: size_t,
     pub now: int64_t,
     pub flags: uint32_t,
-    /// Handshake memory as in UsslClientConfig (ussl_handshake_mem_size() bytes), required
-    /// when verify_mode is not USSL_CERT_NONE (NULL otherwise allowed); released the same way
-    /// (ussl_handshake_mem_in_use).
+    /// Handshake memory as in UsslClientConfig (ussl_handshake_mem_size() bytes, required):
+    /// holds the client-certificate verifier; released the same way (ussl_handshake_mem_in_use
+    /// says 0 once the handshake ended, when `cert`, `key` and `ca` may be freed too).
     pub handshake_mem: *mut core::ffi::c_void,
     pub handshake_mem_len: size_t,
 }
 
 /// Creates a TLS 1.3 server connection in caller memory (feature `server`; otherwise
-/// USSL_ERR_UNSUPPORTED). Memory and buffers as for ussl_client_new (the handshake state
-/// is inside the engine: no handshake memory); then the same calls drive it: feed what the
+/// USSL_ERR_UNSUPPORTED). Memory and buffers as for ussl_client_new; then the same calls drive it: feed what the
 /// client sends, ussl_handshake until 0, ussl_read/ussl_write/ussl_close, ussl_engine_free.
 /// Returns 0 and sets `*out`, or USSL_ERR_ARG / USSL_ERR_BUFFER / USSL_ERR_ENTROPY /
 /// USSL_ERR_CIPHER_SUITE / USSL_ERR_NO_CA / USSL_ERR_CA_FORMAT / USSL_ERR_CLIENT_CERT /
@@ -500,7 +499,10 @@ pub unsafe extern "C" fn ussl_server_new(
         if !(USSL_CERT_NONE..=USSL_CERT_REQUIRED).contains(&mode) {
             return USSL_ERR_ARG;
         }
-        let mut hs = core::ptr::null_mut();
+        let hs = cfg.handshake_mem;
+        if hs.is_null() || cfg.handshake_mem_len < HANDSHAKE_MEM_SIZE || (hs as usize) % HANDSHAKE_MEM_ALIGN != 0 {
+            return USSL_ERR_ARG;
+        }
         let client_auth = if mode == USSL_CERT_NONE {
             None
         } else {
@@ -508,10 +510,6 @@ pub unsafe extern "C" fn ussl_server_new(
             let Some(ca) = (unsafe { bytes(cfg.ca, cfg.ca_len) }) else { return USSL_ERR_NO_CA };
             if pem::looks_like_pem(ca) || !crate::verify::is_der_list(ca) {
                 return USSL_ERR_CA_FORMAT;
-            }
-            hs = cfg.handshake_mem;
-            if hs.is_null() || cfg.handshake_mem_len < HANDSHAKE_MEM_SIZE || (hs as usize) % HANDSHAKE_MEM_ALIGN != 0 {
-                return USSL_ERR_ARG;
             }
             let now = if cfg.flags & USSL_FLAG_NO_TIME_CHECK != 0 { None } else { Some(cfg.now) };
             Some(crate::server::ClientAuthPolicy { ca, required: mode == USSL_CERT_REQUIRED, now })

@@ -119,12 +119,12 @@ pub unsafe fn place(
     e
 }
 
-/// Writes a new server engine into `mem` and creates its task. `hs` (NULL: none, when no
-/// client certificate is checked) is handshake memory as for `place`; it receives the
-/// verifier (`params.hs`, set here).
+/// Writes a new server engine into `mem` and creates its task. `hs` is handshake memory as
+/// for `place`; it receives the verifier (`params.hs`, set here), and stays in use (so the
+/// caller keeps the chain and key) until the handshake ended.
 ///
 /// # Safety
-/// As for `place`; `hs` NULL or as there.
+/// As for `place`.
 #[cfg(feature = "server")]
 pub unsafe fn place_server(
     mem: *mut u8,
