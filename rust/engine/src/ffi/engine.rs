@@ -28,12 +28,26 @@ impl Task {
         // which itself stays pinned (see `run`).
         unsafe {
             match self.get_unchecked_mut() {
-                Task::Client(f) => Pin::new_unchecked(f).poll(cx),
+                Task::Client(f) => poll_client(Pin::new_unchecked(f), cx),
                 #[cfg(feature = "server")]
-                Task::Server(f) => Pin::new_unchecked(f).poll(cx),
+                Task::Server(f) => poll_server(Pin::new_unchecked(f), cx),
             }
         }
     }
+}
+
+// One function per side, never inlined: merged into `Task::poll`, the two state machines'
+// frames would add up on every call (the lx106's engine stack overflowed in the client's
+// handshake once the server was built in).
+#[inline(never)]
+fn poll_client(f: Pin<&mut DriverFut>, cx: &mut Context<'_>) -> Poll<()> {
+    f.poll(cx)
+}
+
+#[cfg(feature = "server")]
+#[inline(never)]
+fn poll_server(f: Pin<&mut crate::server::ServerFut>, cx: &mut Context<'_>) -> Poll<()> {
+    f.poll(cx)
 }
 
 /// A TLS client connection (opaque to C). Lives in caller memory, see `ussl_client_new`.
