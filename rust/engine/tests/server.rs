@@ -344,7 +344,7 @@ fn server_engine_memory() {
     // One engine type for both ends: the server's task must fit the engine's memory, and a
     // served connection needs no handshake memory.
     let size = ussl_engine_size();
-    println!("engine size (host, client and server): {size} B; handshake memory (client only): {} B", ussl_handshake_mem_size());
+    println!("engine size (host, client and server): {size} B; handshake memory (both sides): {} B", ussl_handshake_mem_size());
     assert!(size > 0 && size < 8192, "{size}");
 }
 
