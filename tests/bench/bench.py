@@ -7,6 +7,9 @@ the engine's stack peak and the heap one connection takes; then verified handsha
 the test CA's P-256 leaf, and three-level P-256 and RSA-2048 chains from make-chains.sh, root given,
 server sends leaf + intermediate) with their engine stack peaks; then attributes the linked
 firmware's flash and RAM to the engine archive and the shim from the linker map.
+Then an external-PSK handshake (set_psk_key against s_server -nocert -psk: psk_dhe_ke) and a
+mutual-TLS one (the server's P-256 leaf verified, the client certificate of make-certs.sh
+signed for s_server -Verify 1 -CAfile client-ca.pem), with their engine stack peaks.
 Then, per cipher suite (TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256,
 each forced by the server): the handshake, and bulk instructions per KiB encrypted (64 KiB written
 in 4 KiB writes to an s_server that only reads) and decrypted (a 64 KiB file from s_server -WWW).
