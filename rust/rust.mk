@@ -30,7 +30,9 @@ ENGINE_LX106_SUITES ?= aes256gcm-sha384,chacha20poly1305-sha256
 comma := ,
 # Client certificates (mutual TLS, P-256 keys) on both ESP8266 builds, the emulated board's and
 # the chip's: the constant-time signer fits the chip's irom0 budget (README, "The link check").
-ENGINE_LX106_FEATURES ?= --no-default-features --features client-cert$(if $(ENGINE_LX106_SUITES),$(comma)$(ENGINE_LX106_SUITES))
+# The TLS server (feature server) on the emulated board only: the chip's irom0 budget has no
+# room for it (README, "Server side").
+ENGINE_LX106_FEATURES ?= --no-default-features --features client-cert,server$(if $(ENGINE_LX106_SUITES),$(comma)$(ENGINE_LX106_SUITES))
 ENGINE_LX106_RUSTFLAGS ?= -C embed-bitcode=no --emit=asm -Zunstable-options -Cpanic=immediate-abort
 
 .PHONY: engine-host engine-lx106 header check-header test-rust rust-src

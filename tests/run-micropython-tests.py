@@ -33,6 +33,9 @@ The runner starts real TLS peers on 127.0.0.1 (no mocks):
                by a line the client sends before its ClientHello (tls_hostile.py)
   INTERRUPT_PORT  reads the ClientHello, stays silent and sends SIGINT to the script under
                test (host port: Ctrl-C in the middle of a handshake, tls_interrupt.py)
+  CLIENT_CTL_PORT  real TLS clients for a server script (tls_server.py): the script listens on
+               SERVE_PORT, sends "<client> <port> [options]" here, serves the connection, then
+               reads one line: what the client saw (TlsClients below)
 
 Scripts get these values (the CA certificates, and the helpers of
 tests/micropython/support/tls_support.py) through a generated preamble that is put in
@@ -268,6 +271,153 @@ class PyTlsServer:
                 pass
 
 
+class TlsClients:
+    """Real TLS clients run against a server script. One plain-TCP command line per
+    connection, "<client> <port> [suite|-] [cert]"; the client runs (it retries its connect
+    while the script gets to accept), sends "PING <client>\n", reads the reply until the
+    server closes, and the result line goes back on the command connection:
+      openssl   s_client -tls1_3 (-ciphersuites <suite>), verifying the server for localhost
+      python    Python's ssl (TLS 1.3 only), verifying; reports whether close_notify came
+      gnutls    gnutls-cli, TLS 1.3 only, verifying
+      tls12     s_client -tls1_2: must be refused; reports the alert it got
+      garbage   plain bytes (an HTTP request): reports the first bytes of the answer
+    `cert`: present the client certificate (client.pem) when asked; `rogue`: one from a CA
+    the server does not trust."""
+
+    def __init__(self, cert_dir):
+        self.d = cert_dir
+        self.listener = listen_socket()
+        self.port = self.listener.getsockname()[1]
+        serve_forever(self.listener, self.handle)
+
+    def handle(self, conn):
+        with conn:
+            conn.settimeout(60)
+            try:
+                line = b""
+                while not line.endswith(b"\n"):
+                    c = conn.recv(1)
+                    if not c:
+                        return
+                    line += c
+                words = line.decode().split()
+                kind, port = words[0], int(words[1])
+                suite = words[2] if len(words) > 2 and words[2] != "-" else None
+                cert = words[3] if len(words) > 3 else None
+                try:
+                    result = getattr(self, "run_" + kind)(port, suite, cert)
+                except AttributeError:
+                    result = "unknown client " + kind
+                except Exception as e:  # reported to the script, which prints it
+                    result = "runner error %s: %s" % (type(e).__name__, e)
+                conn.sendall(result.encode() + b"\n")
+            except OSError:
+                pass
+
+    def cert_args(self, cert, flag_cert="-cert", flag_key="-key"):
+        if cert is None:
+            return []
+        name = "rogue-client" if cert == "rogue" else "client"
+        return [flag_cert, str(self.d / (name + ".pem")), flag_key, str(self.d / (name + ".key"))]
+
+    def wait_listening(self, port):
+        # The script listens before it sends the command; this only covers slow starts.
+        wait_port(port, timeout=20)
+
+    def run_openssl(self, port, suite, cert, version="-tls1_3"):
+        args = ["openssl", "s_client", version, "-connect", f"{SERVER_HOST}:{port}",
+                "-servername", "localhost", "-verify_hostname", "localhost",
+                "-CAfile", str(self.d / "ca.pem"), "-verify_return_error", "-ign_eof"]
+        if suite:
+            args += ["-ciphersuites", suite]
+        args += self.cert_args(cert)
+        p = subprocess.run(args, input=b"PING openssl\n", stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=40)
+        out = p.stdout.decode("utf-8", "replace")
+        err = p.stderr.decode("utf-8", "replace")
+        if version != "-tls1_3":
+            m = re.search(r"alert ([a-z ]+)", err)
+            return "refused: " + (m.group(1).strip() if m else "exit %d" % p.returncode)
+        m = re.search(r"New, (TLSv1\.3), Cipher is (\S+)", out)
+        v = re.search(r"Verify return code: (\d+)", out)
+        reply = re.search(r"^(pong .*)$", out, re.M)
+        if not m:
+            a = re.search(r"alert ([a-z ]+)", err)
+            return "failed: " + (a.group(1).strip() if a else "exit %d" % p.returncode)
+        return "%s %s verify=%s reply=%r" % (m.group(1), m.group(2), v.group(1) if v else "?",
+                                             reply.group(1) if reply else None)
+
+    def run_tls12(self, port, suite, cert):
+        return self.run_openssl(port, None, None, version="-tls1_2")
+
+    def run_python(self, port, suite, cert):
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+        ctx.load_verify_locations(str(self.d / "ca.pem"))
+        if cert is not None:
+            name = "rogue-client" if cert == "rogue" else "client"
+            ctx.load_cert_chain(str(self.d / (name + ".pem")), str(self.d / (name + ".key")))
+        with socket.create_connection((SERVER_HOST, port), timeout=30) as raw:
+            try:
+                with ctx.wrap_socket(raw, server_hostname="localhost") as tls:
+                    tls.sendall(b"PING python\n")
+                    data = b""
+                    try:
+                        while True:
+                            chunk = tls.recv(4096)
+                            if not chunk:
+                                ending = "close_notify"
+                                break
+                            data += chunk
+                    except ssl.SSLEOFError:
+                        ending = "ragged"
+                    except ssl.SSLError as e:
+                        return "failed after handshake: %s data=%r" % (e.reason, data)
+                    return "%s %s reply=%r end=%s" % (tls.version(), tls.cipher()[0], data.decode().strip(), ending)
+            except ssl.SSLError as e:
+                return "failed: %s" % e.reason
+
+    def run_gnutls(self, port, suite, cert):
+        args = ["gnutls-cli", "--port", str(port), "--sni-hostname", "localhost",
+                "--verify-hostname", "localhost", "--x509cafile", str(self.d / "ca.pem"),
+                "--priority", "NORMAL:-VERS-ALL:+VERS-TLS1.3", SERVER_HOST]
+        args += self.cert_args(cert, "--x509certfile", "--x509keyfile")
+        # gnutls-cli ends the connection at the end of its input: keep stdin open until it
+        # exits (the server closed), with a timer as the bound.
+        p = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        timer = threading.Timer(40, p.kill)
+        timer.start()
+        try:
+            p.stdin.write(b"PING gnutls\n")
+            p.stdin.flush()
+            out = p.stdout.read().decode("utf-8", "replace")
+            p.wait()
+        finally:
+            timer.cancel()
+            p.stdin.close()
+        d = re.search(r"Description: \((TLS1\.3)-X\.509\)-\((ECDHE-[A-Z0-9]+)\)-\(([A-Z0-9-]+)\)-\(([A-Z0-9-]+)\)", out)
+        reply = re.search(r"^(pong .*)$", out, re.M)
+        if not d:
+            a = re.search(r"(Error .*|\*\*\* Fatal error: .*)", out)
+            return "failed: " + (a.group(1).strip() if a else "exit %d" % p.returncode)
+        return "%s %s %s %s reply=%r" % (d.group(1), d.group(2), d.group(3), d.group(4),
+                                         reply.group(1) if reply else None)
+
+    def run_garbage(self, port, suite, cert):
+        with socket.create_connection((SERVER_HOST, port), timeout=30) as raw:
+            raw.sendall(b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n")
+            data = b""
+            try:
+                while len(data) < 64:
+                    chunk = raw.recv(64)
+                    if not chunk:
+                        break
+                    data += chunk
+            except OSError:
+                pass
+            return "answer " + data[:16].hex()
+
+
 # TLS 1.3 cipher suites (IANA names) that get a server of their own (SUITE_PORTS).
 SUITES = ("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256")
 
@@ -293,6 +443,7 @@ class Servers:
         self.psk_port = self.start_s_server(
             ["-psk", PSK_KEY.hex(), "-psk_identity", PSK_ID.decode(), "-nocert"])
         self.py_tls = PyTlsServer(cert_dir)
+        self.clients = TlsClients(cert_dir)
         http = listen_socket()
         serve_forever(http, http_handler)
         self.http_port = http.getsockname()[1]
@@ -376,6 +527,11 @@ class Servers:
             f"PSK_PORT = {self.psk_port}",
             f"PSK_ID = {PSK_ID!r}",
             f"PSK_KEY = {PSK_KEY!r}",
+            f"CLIENT_CTL_PORT = {self.clients.port}",
+            f"SERVE_PORT = {free_port()}",
+            f"SERVER_CERT_PEM = {(self.cert_dir / 'server.pem').read_text()!r}",
+            f"SERVER_KEY_PEM = {(self.cert_dir / 'server.key').read_text()!r}",
+            f"CLIENT_CA_PEM = {(self.cert_dir / 'client-ca.pem').read_text()!r}",
             *self.client_lines(),
         ]
         if script is not None:

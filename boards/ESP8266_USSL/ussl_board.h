@@ -31,6 +31,9 @@ void ussl_esp8266_engine_call(void (*fn)(void *), void *arg);
 // irom0 budget (README, "The link check").
 #define MICROPY_USSL_CLIENT_CERTS       (1)
 #define MICROPY_USSL_PSK                (1)
+// No TLS server: the engine's server feature does not fit the 160 KiB irom0 budget
+// (README, "Server side"); wrap_socket(server_side=True) raises OSError(EOPNOTSUPP, reason).
+#define MICROPY_USSL_SERVER             (0)
 // Clock for certificate dates: the port's RTC (ussl_esp8266.c; -1 = "clock not set" until
 // ntptime.settime() or machine.RTC().datetime() set it).
 #include <stdint.h>

@@ -119,6 +119,9 @@ int64_t lx106_unix_time(void);
 // on the real board (boards/ESP8266_USSL/ussl_board.h).
 #define MICROPY_USSL_CLIENT_CERTS           (1)
 #define MICROPY_USSL_PSK                    (1)
+// The server side (the engine's server feature, rust/rust.mk): on the emulated board, which is
+// not bound by the chip's irom0 budget; boards/ESP8266_USSL leaves it out.
+#define MICROPY_USSL_SERVER                 (1)
 #endif
 
 // Socket relay connection state lives in the port; no root pointers needed.

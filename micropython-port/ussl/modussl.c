@@ -1,6 +1,6 @@
 /*
- * ussl: TLS 1.3 client for MicroPython, a thin shim over the sans-I/O C ABI of the Rust
- * engine (ussl_engine.h).
+ * ussl: TLS 1.3 for MicroPython (client and server), a thin shim over the sans-I/O C ABI
+ * of the Rust engine (ussl_engine.h).
  *
  *   ussl.wrap_socket(sock, server_side=False, key=None, cert=None, cert_reqs=CERT_NONE,
  *                    cadata=None, server_hostname=None, do_handshake=True) -> SSLSocket
@@ -8,10 +8,13 @@
  *       default for a client), verify_flags (0 or VERIFY_X509_NO_CHECK_TIME: certificate dates
  *       not checked), load_verify_locations(cadata), get_ciphers(), set_ciphers(list),
  *       wrap_socket(sock, *, server_side=False, do_handshake_on_connect=True, server_hostname=None)
- *       load_cert_chain(cert, key): a client certificate for servers that ask for one (P-256),
- *       set_psk_identity(id), set_psk_key(key): a TLS 1.3 external pre-shared key
- *   Server side (server_side=True, PROTOCOL_TLS_SERVER) is refused with a clear error: the
- *   engine is a TLS client.
+ *       load_cert_chain(cert, key): our certificate chain and P-256 key (a client's for servers
+ *       that ask for one; a server's, required), set_psk_identity(id), set_psk_key(key): a
+ *       TLS 1.3 external pre-shared key (client side)
+ *   Server side: SSLContext(PROTOCOL_TLS_SERVER) + load_cert_chain, wrap_socket(sock,
+ *   server_side=True) on an accepted socket; verify_mode CERT_OPTIONAL/CERT_REQUIRED with
+ *   load_verify_locations asks clients for a certificate and checks it. Builds with
+ *   MICROPY_USSL_SERVER 0 refuse it with a clear error.
  *
  * The SSL socket is a MicroPython stream (read/write/ioctl), so the generic stream helpers
  * work on it: read, readinto, readline, write, close; recv/recv_into/send/sendall go through
@@ -123,6 +126,15 @@ enum { OP_HANDSHAKE, OP_READ, OP_WRITE };
 #define MICROPY_USSL_PEER_CERT_MAX (2048)
 #endif
 
+// Server side (server_side=True, PROTOCOL_TLS_SERVER; the engine's cargo feature server);
+// 0 leaves it out (flash) and refuses it with OSError(EOPNOTSUPP, reason).
+#ifndef MICROPY_USSL_SERVER
+#define MICROPY_USSL_SERVER (1)
+#endif
+#if MICROPY_USSL_SERVER && !MICROPY_USSL_CLIENT_CERTS
+#error "MICROPY_USSL_SERVER needs MICROPY_USSL_CLIENT_CERTS (load_cert_chain; the engine's server feature includes client-cert)"
+#endif
+
 typedef struct _ussl_socket_obj_t {
     mp_obj_base_t base;
     mp_obj_t sock;              // underlying stream; MP_OBJ_NULL once closed
@@ -202,7 +214,7 @@ static NORETURN void ussl_raise(int err) {
 /******************************************************************************/
 // Engine calls that may run the state machine, routed through MICROPY_USSL_ENGINE_CALL.
 
-enum { CALL_NEW, CALL_COMMIT, CALL_FEED_EOF, CALL_CONSUME, CALL_HANDSHAKE, CALL_READ, CALL_WRITE, CALL_CLOSE, CALL_FREE };
+enum { CALL_NEW, CALL_NEW_SERVER, CALL_COMMIT, CALL_FEED_EOF, CALL_CONSUME, CALL_HANDSHAKE, CALL_READ, CALL_WRITE, CALL_CLOSE, CALL_FREE };
 
 typedef struct _ussl_call_t {
     uint8_t op;
@@ -216,6 +228,9 @@ typedef struct _ussl_call_t {
     size_t mem_len;
     ussl_socket_obj_t *o;
     UsslEngine **out;
+    #if MICROPY_USSL_SERVER
+    const UsslServerConfig *server; // CALL_NEW_SERVER only
+    #endif
 } ussl_call_t;
 
 // Runs on the engine's stack: only engine functions here, nothing of MicroPython.
@@ -225,6 +240,11 @@ static void ussl_call_thunk(void *arg) {
         case CALL_NEW:
             c->ret = ussl_client_new(c->mem, c->mem_len, c->o->rx, c->o->rx_len, c->o->tx, c->o->tx_len, &c->o->cfg, c->out);
             break;
+        #if MICROPY_USSL_SERVER
+        case CALL_NEW_SERVER:
+            c->ret = ussl_server_new(c->mem, c->mem_len, c->o->rx, c->o->rx_len, c->o->tx, c->o->tx_len, c->server, c->out);
+            break;
+        #endif
         case CALL_COMMIT:
             c->taken = ussl_input_commit(c->e, c->len);
             break;
@@ -586,10 +606,12 @@ static bool ussl_is_stream(mp_obj_t obj) {
     return p->read != NULL && p->write != NULL && p->ioctl != NULL;
 }
 
-// OSError(EOPNOTSUPP, text) for anything that needs a TLS server: the engine is a client.
+#if !MICROPY_USSL_SERVER
+// OSError(EOPNOTSUPP, text) for anything that needs a TLS server in a build without one.
 static NORETURN void ussl_raise_no_server(void) {
-    ussl_raise_text(MP_EOPNOTSUPP, "TLS server side is not supported: the ussl engine (embedded-tls) is a client only");
+    ussl_raise_text(MP_EOPNOTSUPP, "TLS server side is not built into this firmware (MICROPY_USSL_SERVER)");
 }
+#endif
 
 // server_hostname argument -> SNI bytes (NULL for None); TypeError/ValueError when invalid.
 static const char *ussl_get_sni(mp_obj_t hostname, size_t *sni_len) {
@@ -633,8 +655,9 @@ static uint8_t *ussl_copy_bytes(mp_obj_t obj, size_t *len) {
 #endif
 
 // Create the SSL socket over `sock` (arguments already checked) and optionally run the
-// handshake. Shared by ussl.wrap_socket and SSLContext.wrap_socket.
-static mp_obj_t ussl_socket_new(mp_obj_t sock, uint32_t flags, const char *sni, size_t sni_len,
+// handshake. Shared by ussl.wrap_socket and SSLContext.wrap_socket. `server`: the server
+// side (then `client` holds our chain and key, `cert_reqs` and `cadata` are about clients).
+static mp_obj_t ussl_socket_new(mp_obj_t sock, bool server, uint32_t flags, const char *sni, size_t sni_len,
     const mp_buffer_info_t *cadata, mp_int_t cert_reqs, const ussl_client_auth_t *client, bool do_handshake,
     const uint16_t *suites, size_t n_suites, size_t fragment) {
     mp_buffer_info_t ca = *cadata;
@@ -763,9 +786,10 @@ static mp_obj_t ussl_socket_new(mp_obj_t sock, uint32_t flags, const char *sni, 
     #endif
     #if MICROPY_USSL_PEER_CERT_MAX > 0
     // Optional, so taken last: a full heap (38 KiB on the ESP8266) costs getpeercert, not the
-    // connection.
-    o->peer_cert = m_new_maybe(uint8_t, MICROPY_USSL_PEER_CERT_MAX);
-    if (o->peer_cert != NULL) {
+    // connection. A server does not keep the client's certificate (getpeercert: None).
+    o->peer_cert = server ? NULL : m_new_maybe(uint8_t, MICROPY_USSL_PEER_CERT_MAX);
+    if (server) {
+    } else if (o->peer_cert != NULL) {
         o->peer_cert_cap = MICROPY_USSL_PEER_CERT_MAX;
         o->cfg.peer_cert = o->peer_cert;
         o->cfg.peer_cert_cap = o->peer_cert_cap;
@@ -785,6 +809,23 @@ static mp_obj_t ussl_socket_new(mp_obj_t sock, uint32_t flags, const char *sni, 
 
     UsslEngine *engine = NULL;
     ussl_call_t call = { .op = CALL_NEW, .mem = mem, .mem_len = engine_size, .o = o, .out = &engine };
+    #if MICROPY_USSL_SERVER
+    // The server's parameters, from the same copies (the engine keeps the pointers, not this).
+    UsslServerConfig scfg = {
+        .cert = o->cfg.client_cert, .cert_len = o->cfg.client_cert_len,
+        .key = o->cfg.client_key, .key_len = o->cfg.client_key_len,
+        .suites = o->cfg.suites, .suites_len = o->cfg.suites_len,
+        .verify_mode = o->cfg.verify_mode, .ca = o->cfg.ca, .ca_len = o->cfg.ca_len,
+        .now = o->cfg.now, .flags = o->cfg.flags,
+        .handshake_mem = o->cfg.handshake_mem, .handshake_mem_len = o->cfg.handshake_mem_len,
+    };
+    if (server) {
+        call.op = CALL_NEW_SERVER;
+        call.server = &scfg;
+    }
+    #else
+    (void)server;
+    #endif
     ussl_call(&call);
     o->cfg.suites = NULL; // the caller's list is not ours to keep
     o->cfg.suites_len = 0;
@@ -924,12 +965,18 @@ static mp_obj_t ussl_wrap_socket(size_t n_args, const mp_obj_t *pos_args, mp_map
     if (!ussl_is_stream(sock)) {
         mp_raise_TypeError(MP_ERROR_TEXT("sock must be a stream (socket) object"));
     }
-    if (args[ARG_server_side].u_bool) {
+    bool server = args[ARG_server_side].u_bool;
+    #if !MICROPY_USSL_SERVER
+    if (server) {
         ussl_raise_no_server();
     }
+    #endif
     bool has_key = args[ARG_key].u_obj != mp_const_none, has_cert = args[ARG_cert].u_obj != mp_const_none;
     if (has_key != has_cert) {
         mp_raise_ValueError(MP_ERROR_TEXT("key and cert must be given together"));
+    }
+    if (server && !has_key) {
+        mp_raise_ValueError(MP_ERROR_TEXT("server_side=True requires key and cert"));
     }
     size_t sni_len;
     const char *sni = ussl_get_sni(args[ARG_server_hostname].u_obj, &sni_len);
@@ -939,7 +986,11 @@ static mp_obj_t ussl_wrap_socket(size_t n_args, const mp_obj_t *pos_args, mp_map
     if (cert_reqs < USSL_CERT_NONE || cert_reqs > USSL_CERT_REQUIRED) {
         mp_raise_ValueError(MP_ERROR_TEXT("invalid cert_reqs"));
     }
-    if (cert_reqs == USSL_CERT_REQUIRED) {
+    if (server && cert_reqs != USSL_CERT_NONE && ca.len == 0) {
+        // A server checks client certificates against cadata.
+        mp_raise_ValueError(MP_ERROR_TEXT("CERT_OPTIONAL/CERT_REQUIRED requires cadata"));
+    }
+    if (cert_reqs == USSL_CERT_REQUIRED && !server) {
         if (ca.len == 0) {
             mp_raise_ValueError(MP_ERROR_TEXT("CERT_REQUIRED requires cadata"));
         }
@@ -960,7 +1011,7 @@ static mp_obj_t ussl_wrap_socket(size_t n_args, const mp_obj_t *pos_args, mp_map
         ussl_wipe_key_obj(client.key);
         nlr_jump(nlr.ret_val);
     }
-    mp_obj_t ss = ussl_socket_new(sock, 0, sni, sni_len, &ca, cert_reqs, &client, args[ARG_do_handshake].u_bool, NULL, 0, 0);
+    mp_obj_t ss = ussl_socket_new(sock, server, 0, sni, sni_len, &ca, cert_reqs, &client, args[ARG_do_handshake].u_bool, NULL, 0, 0);
     nlr_pop();
     ussl_wipe_key_obj(client.key);
     return ss;
@@ -1232,15 +1283,41 @@ static mp_obj_t ussl_context_wrap_socket(size_t n_args, const mp_obj_t *pos_args
     if (!ussl_is_stream(sock)) {
         mp_raise_TypeError(MP_ERROR_TEXT("sock must be a stream (socket) object"));
     }
-    if (args[ARG_server_side].u_bool || self->protocol == USSL_PROTOCOL_TLS_SERVER) {
-        ussl_raise_no_server();
+    bool server = self->protocol == USSL_PROTOCOL_TLS_SERVER;
+    if (args[ARG_server_side].u_bool != server) {
+        // As CPython: the context's protocol decides the side.
+        mp_raise_ValueError(server ? MP_ERROR_TEXT("a PROTOCOL_TLS_SERVER context needs server_side=True")
+            : MP_ERROR_TEXT("server_side=True needs an SSLContext(PROTOCOL_TLS_SERVER)"));
     }
-    size_t sni_len;
-    const char *sni = ussl_get_sni(args[ARG_server_hostname].u_obj, &sni_len);
+    uint32_t flags = (self->verify_flags & USSL_VERIFY_X509_NO_CHECK_TIME) ? USSL_FLAG_NO_TIME_CHECK : 0;
     mp_buffer_info_t ca = { .buf = NULL, .len = 0 };
     if (self->cadata != mp_const_none) {
         mp_get_buffer_raise(self->cadata, &ca, MP_BUFFER_READ);
     }
+    if (server) {
+        #if !MICROPY_USSL_SERVER
+        ussl_raise_no_server();
+        #else
+        if (args[ARG_server_hostname].u_obj != mp_const_none) {
+            mp_raise_ValueError(MP_ERROR_TEXT("server_hostname is for the client side"));
+        }
+        if (self->client.cert == MP_OBJ_NULL) {
+            ussl_raise_text(MP_EINVAL, "TLS server: no certificate; call load_cert_chain(cert, key) first");
+        }
+        if (self->client.psk != MP_OBJ_NULL || self->client.psk_id != MP_OBJ_NULL) {
+            ussl_raise_text(MP_EOPNOTSUPP, "TLS server: external PSK is not supported on the server side");
+        }
+        if (self->verify_mode != USSL_CERT_NONE && ca.len == 0) {
+            ussl_raise_text(MP_EINVAL, "TLS server: verify_mode asks for client certificates but no CA "
+                "was loaded; call load_verify_locations(cadata=...)");
+        }
+        ussl_client_auth_t own = { self->client.cert, self->client.key, MP_OBJ_NULL, MP_OBJ_NULL, self->client.ca };
+        return ussl_socket_new(sock, true, flags, NULL, 0, &ca, self->verify_mode, &own,
+            args[ARG_do_handshake_on_connect].u_bool, self->suites, self->n_suites, 0);
+        #endif
+    }
+    size_t sni_len;
+    const char *sni = ussl_get_sni(args[ARG_server_hostname].u_obj, &sni_len);
     if ((self->client.psk == MP_OBJ_NULL) != (self->client.psk_id == MP_OBJ_NULL)) {
         mp_raise_ValueError(MP_ERROR_TEXT("PSK: call both set_psk_identity and set_psk_key"));
     }
@@ -1255,8 +1332,7 @@ static mp_obj_t ussl_context_wrap_socket(size_t n_args, const mp_obj_t *pos_args
             mp_raise_ValueError(MP_ERROR_TEXT("CERT_REQUIRED requires server_hostname"));
         }
     }
-    uint32_t flags = (self->verify_flags & USSL_VERIFY_X509_NO_CHECK_TIME) ? USSL_FLAG_NO_TIME_CHECK : 0;
-    return ussl_socket_new(sock, flags, sni, sni_len, &ca, self->verify_mode, &self->client, args[ARG_do_handshake_on_connect].u_bool,
+    return ussl_socket_new(sock, false, flags, sni, sni_len, &ca, self->verify_mode, &self->client, args[ARG_do_handshake_on_connect].u_bool,
         self->suites, self->n_suites, self->max_fragment);
 }
 static MP_DEFINE_CONST_FUN_OBJ_KW(ussl_context_wrap_socket_obj, 2, ussl_context_wrap_socket);

@@ -1,5 +1,6 @@
 /*
- * ussl engine: TLS 1.3 client (embedded-tls 0.19, TLS_AES_128_GCM_SHA256, P-256),
+ * ussl engine: TLS 1.3 client (embedded-tls 0.19, TLS_AES_128_GCM_SHA256, P-256) and, with
+ * the `server` feature, server (ussl_server_new; same calls afterwards),
  * a resumable sans-I/O engine. No allocation, no blocking, no callbacks except entropy.
  *
  * Use:
@@ -395,6 +396,51 @@ typedef struct UsslClientConfig {
   size_t handshake_mem_len;
 } UsslClientConfig;
 
+/*
+ Server parameters (feature `server`). Pointers may be NULL (with length 0) where said.
+ */
+typedef struct UsslServerConfig {
+  /*
+   Our certificate chain: DER certificates back to back, leaf first (a PEM bundle
+   converted with ussl_pem_to_der). The leaf's key must be P-256. Must stay valid and
+   unchanged until ussl_engine_free.
+   */
+  const uint8_t *cert;
+  size_t cert_len;
+  /*
+   The leaf's private key, DER (SEC1 or PKCS#8, P-256); same lifetime. Read only while
+   signing; the engine keeps no copy.
+   */
+  const uint8_t *key;
+  size_t key_len;
+  /*
+   Cipher suites we accept, most preferred first (USSL_SUITE_*; NULL: every suite built
+   in, in the default order). We choose by our order among the client's.
+   */
+  const uint16_t *suites;
+  size_t suites_len;
+  /*
+   Client certificates: USSL_CERT_NONE (0) asks for none; USSL_CERT_OPTIONAL (1) asks
+   and checks one if sent; USSL_CERT_REQUIRED (2) asks and refuses a client without one
+   (alert certificate_required). Checked against `ca` (DER certificates back to back,
+   required for 1 and 2, same lifetime as `cert`): chain, dates (`now`, unless
+   USSL_FLAG_NO_TIME_CHECK in `flags`), CA constraints, clientAuth, CertificateVerify.
+   A refused certificate fails the handshake with its USSL_ERR_CERT_* reason.
+   */
+  int32_t verify_mode;
+  const uint8_t *ca;
+  size_t ca_len;
+  int64_t now;
+  uint32_t flags;
+  /*
+   Handshake memory as in UsslClientConfig (ussl_handshake_mem_size() bytes, required):
+   holds the client-certificate verifier; released the same way (ussl_handshake_mem_in_use
+   says 0 once the handshake ended, when `cert`, `key` and `ca` may be freed too).
+   */
+  void *handshake_mem;
+  size_t handshake_mem_len;
+} UsslServerConfig;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -507,6 +553,26 @@ int32_t ussl_client_new(void *mem,
                         uint8_t *tx,
                         size_t tx_len,
                         const struct UsslClientConfig *cfg,
+                        struct UsslEngine **out);
+
+/*
+ Creates a TLS 1.3 server connection in caller memory (feature `server`; otherwise
+ USSL_ERR_UNSUPPORTED). Memory and buffers as for ussl_client_new; then the same calls drive it: feed what the
+ client sends, ussl_handshake until 0, ussl_read/ussl_write/ussl_close, ussl_engine_free.
+ Returns 0 and sets `*out`, or USSL_ERR_ARG / USSL_ERR_BUFFER / USSL_ERR_ENTROPY /
+ USSL_ERR_CIPHER_SUITE / USSL_ERR_NO_CA / USSL_ERR_CA_FORMAT / USSL_ERR_CLIENT_CERT /
+ USSL_ERR_CLIENT_KEY* (the chain or key refused, as ussl_client_auth_check refuses them).
+
+ # Safety
+ As for ussl_client_new.
+ */
+int32_t ussl_server_new(void *mem,
+                        size_t mem_len,
+                        uint8_t *rx,
+                        size_t rx_len,
+                        uint8_t *tx,
+                        size_t tx_len,
+                        const struct UsslServerConfig *cfg,
                         struct UsslEngine **out);
 
 /*

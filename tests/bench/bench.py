@@ -7,6 +7,9 @@ the engine's stack peak and the heap one connection takes; then verified handsha
 the test CA's P-256 leaf, and three-level P-256 and RSA-2048 chains from make-chains.sh, root given,
 server sends leaf + intermediate) with their engine stack peaks; then attributes the linked
 firmware's flash and RAM to the engine archive and the shim from the linker map.
+Then an external-PSK handshake (set_psk_key against s_server -nocert -psk: psk_dhe_ke) and a
+mutual-TLS one (the server's P-256 leaf verified, the client certificate of make-certs.sh
+signed for s_server -Verify 1 -CAfile client-ca.pem), with their engine stack peaks.
 Then, per cipher suite (TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256,
 each forced by the server): the handshake, and bulk instructions per KiB encrypted (64 KiB written
 in 4 KiB writes to an s_server that only reads) and decrypted (a 64 KiB file from s_server -WWW).
@@ -295,6 +298,81 @@ for fragment in (512, 1024, 2048, 4096, 16384):
 '''
 
 
+AUTH_SCRIPT = r'''
+import gc, socket, ussl, lx106
+lx106.set_time(NOW)
+
+
+def measure(key, ctx, port):
+    s = socket.socket()
+    s.connect(socket.getaddrinfo("127.0.0.1", port)[0][-1])
+    gc.collect()
+    lx106.engine_stack_reset()
+    c0 = lx106.ccount()
+    ss = ctx.wrap_socket(s, server_hostname="localhost")
+    c1 = lx106.ccount()
+    # The same suite as the other handshake rows, so that only the authentication differs.
+    assert ss.cipher()[0] == "TLS_AES_128_GCM_SHA256", ss.cipher()
+    ss.write(b"GET / HTTP/1.0\r\n\r\n")
+    # A server that refused our certificate answers the GET with its alert (TLS 1.3).
+    page = ss.read()
+    ss.close()
+    assert page.startswith(b"HTTP/1.0 200"), page[:40]
+    print("BENCH handshake_%s_instructions" % key, (c1 - c0) * 25)
+    print("BENCH engine_stack_peak_%s_bytes" % key, lx106.engine_stack_peak())
+
+
+# External PSK (psk_dhe_ke: ECDHE P-256 still runs; no certificate to check).
+ctx = ussl.SSLContext(ussl.PROTOCOL_TLS_CLIENT)
+ctx.set_psk_identity(PSK_ID)
+ctx.set_psk_key(PSK_KEY)
+measure("psk_p256_ecdhe", ctx, PSK_PORT)
+# Mutual TLS: the server's P-256 leaf verified and our P-256 CertificateVerify signed.
+ctx = ussl.SSLContext(ussl.PROTOCOL_TLS_CLIENT)
+ctx.load_verify_locations(cadata=CA)
+ctx.load_cert_chain(CLIENT_CERT, CLIENT_KEY)
+measure("mutual_ecdsa_p256_verified", ctx, MTLS_PORT)
+'''
+
+PSK_ID = b"bench-psk"
+PSK_KEY = bytes(range(32))
+
+
+def run_auth(firmware, certs):
+    """External-PSK handshake, and a mutual-TLS handshake (client P-256 certificate), each
+    against its own openssl s_server; board builds without the PSK or client-certificate API
+    report nothing here (main() then names the missing key)."""
+    servers = []
+    psk_port, mtls_port = free_port(), free_port()
+    common = ["openssl", "s_server", "-tls1_3", "-www", "-quiet"]
+    servers.append((psk_port, subprocess.Popen(
+        common + ["-accept", "127.0.0.1:%d" % psk_port, "-nocert", "-psk", PSK_KEY.hex(),
+                  "-psk_identity", PSK_ID.decode()],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)))
+    servers.append((mtls_port, subprocess.Popen(
+        common + ["-accept", "127.0.0.1:%d" % mtls_port, "-cert", os.path.join(certs, "server.pem"),
+                  "-key", os.path.join(certs, "server.key"), "-Verify", "1", "-verify_return_error",
+                  "-CAfile", os.path.join(certs, "client-ca.pem")],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)))
+    try:
+        for port, proc in servers:
+            wait_listening(port, proc)
+        with open(os.path.join(certs, "client.der"), "rb") as f:
+            client_cert = f.read()
+        with open(os.path.join(certs, "client.key.der"), "rb") as f:
+            client_key = f.read()
+        preamble = "PSK_PORT = %d\nMTLS_PORT = %d\nPSK_ID = %r\nPSK_KEY = %r\nCLIENT_CERT = %r\nCLIENT_KEY = %r\n" % (
+            psk_port, mtls_port, PSK_ID, PSK_KEY, client_cert, client_key)
+        out = run_with_server(firmware, certs, preamble + AUTH_SCRIPT)
+    finally:
+        for _, proc in servers:
+            proc.kill()
+            proc.wait()
+    if out.returncode != 0:
+        raise SystemExit("PSK / mutual-TLS bench failed on the board:\n" + out.stdout + out.stderr)
+    return {m.group(1): int(m.group(2)) for m in re.finditer(r"BENCH (\w+) (\d+)", out.stdout)}
+
+
 def run_memory(firmware, certs):
     """Heap one verified connection takes, at each max_fragment_length and with full records:
     its peak during the handshake and what it holds afterwards."""
@@ -339,6 +417,7 @@ def main():
 
     fig = run_on_board(args.firmware, args.certs)
     fig.update(run_memory(args.firmware, args.certs))
+    fig.update(run_auth(args.firmware, args.certs))
     chains = os.path.join(os.path.dirname(args.certs), "chains")
     subprocess.run(["sh", os.path.join(REPO, "tests", "certs", "make-chains.sh"), chains], check=True)
     for alg in ("p256", "rsa2048"):
@@ -353,7 +432,8 @@ def main():
                 fig["bulk_%s_%s_ms_per_kib_at_%dmhz_lower_bound" % (key, d, mhz)] = round(fig[k] / (mhz * 1000.0), 2)
     need = ("handshake_p256_unverified_instructions", "handshake_and_get_p256_unverified_instructions",
             "handshake_ecdsa_p256_verified_instructions", "handshake_p256_chain3_verified_instructions",
-            "handshake_rsa2048_chain3_verified_instructions")
+            "handshake_rsa2048_chain3_verified_instructions", "handshake_psk_p256_ecdhe_instructions",
+            "handshake_mutual_ecdsa_p256_verified_instructions")
     for key in need:
         if key not in fig:
             raise SystemExit("board did not report %s" % key)

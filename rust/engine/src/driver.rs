@@ -208,6 +208,7 @@ fn provider<'s>(
             anchors: params.ca.unwrap_or(&[]),
             host: params.server_name.as_str(),
             now: params.now,
+            peer_is_client: false,
         };
         Some(Verifier::new(settings, report, peer_cert))
     } else {

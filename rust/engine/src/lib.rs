@@ -16,6 +16,8 @@ mod io;
 mod pem;
 mod provider;
 mod rng;
+#[cfg(feature = "server")]
+mod server;
 mod suites;
 mod transport;
 mod verify;

@@ -418,6 +418,118 @@ unsafe fn client_place(
     Ok(unsafe { engine::place(mem.cast(), rx, rx_len, tx, tx_len, tx_used, hs.cast(), params) })
 }
 
+/// Server parameters (feature `server`). Pointers may be NULL (with length 0) where said.
+#[repr(C)]
+pub struct UsslServerConfig {
+    /// Our certificate chain: DER certificates back to back, leaf first (a PEM bundle
+    /// converted with ussl_pem_to_der). The leaf's key must be P-256. Must stay valid and
+    /// unchanged until ussl_engine_free.
+    pub cert: *const uint8_t,
+    pub cert_len: size_t,
+    /// The leaf's private key, DER (SEC1 or PKCS#8, P-256); same lifetime. Read only while
+    /// signing; the engine keeps no copy.
+    pub key: *const uint8_t,
+    pub key_len: size_t,
+    /// Cipher suites we accept, most preferred first (USSL_SUITE_*; NULL: every suite built
+    /// in, in the default order). We choose by our order among the client's.
+    pub suites: *const uint16_t,
+    pub suites_len: size_t,
+    /// Client certificates: USSL_CERT_NONE (0) asks for none; USSL_CERT_OPTIONAL (1) asks
+    /// and checks one if sent; USSL_CERT_REQUIRED (2) asks and refuses a client without one
+    /// (alert certificate_required). Checked against `ca` (DER certificates back to back,
+    /// required for 1 and 2, same lifetime as `cert`): chain, dates (`now`, unless
+    /// USSL_FLAG_NO_TIME_CHECK in `flags`), CA constraints, clientAuth, CertificateVerify.
+    /// A refused certificate fails the handshake with its USSL_ERR_CERT_* reason.
+    pub verify_mode: int32_t,
+    pub ca: *const uint8_t,
+    pub ca_len: size_t,
+    pub now: int64_t,
+    pub flags: uint32_t,
+    /// Handshake memory as in UsslClientConfig (ussl_handshake_mem_size() bytes, required):
+    /// holds the client-certificate verifier; released the same way (ussl_handshake_mem_in_use
+    /// says 0 once the handshake ended, when `cert`, `key` and `ca` may be freed too).
+    pub handshake_mem: *mut core::ffi::c_void,
+    pub handshake_mem_len: size_t,
+}
+
+/// Creates a TLS 1.3 server connection in caller memory (feature `server`; otherwise
+/// USSL_ERR_UNSUPPORTED). Memory and buffers as for ussl_client_new; then the same calls drive it: feed what the
+/// client sends, ussl_handshake until 0, ussl_read/ussl_write/ussl_close, ussl_engine_free.
+/// Returns 0 and sets `*out`, or USSL_ERR_ARG / USSL_ERR_BUFFER / USSL_ERR_ENTROPY /
+/// USSL_ERR_CIPHER_SUITE / USSL_ERR_NO_CA / USSL_ERR_CA_FORMAT / USSL_ERR_CLIENT_CERT /
+/// USSL_ERR_CLIENT_KEY* (the chain or key refused, as ussl_client_auth_check refuses them).
+///
+/// # Safety
+/// As for ussl_client_new.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ussl_server_new(
+    mem: *mut core::ffi::c_void,
+    mem_len: size_t,
+    rx: *mut uint8_t,
+    rx_len: size_t,
+    tx: *mut uint8_t,
+    tx_len: size_t,
+    cfg: *const UsslServerConfig,
+    out: *mut *mut UsslEngine,
+) -> int32_t {
+    #[cfg(feature = "server")]
+    {
+        if out.is_null() || mem.is_null() || rx.is_null() || tx.is_null() || cfg.is_null() {
+            return USSL_ERR_ARG;
+        }
+        if mem_len < ENGINE_SIZE || (mem as usize) % ENGINE_ALIGN != 0 {
+            return USSL_ERR_ARG;
+        }
+        if rx_len < USSL_RX_BUFFER_MIN || tx_len < USSL_TX_BUFFER_MIN {
+            return USSL_ERR_BUFFER;
+        }
+        // SAFETY: checked non-NULL; the caller passes a valid config.
+        let cfg = unsafe { &*cfg };
+        // SAFETY: caller contract: both stay valid and unchanged until ussl_engine_free.
+        let (Some(chain), Some(key)) = (unsafe { bytes(cfg.cert, cfg.cert_len) }, unsafe { bytes(cfg.key, cfg.key_len) }) else {
+            return USSL_ERR_ARG;
+        };
+        if let Err(e) = crate::client_auth::check(chain, key) {
+            return e.code();
+        }
+        // SAFETY: caller contract on the suite list (copied).
+        let Some(suites) = (unsafe { suite_list(cfg.suites, cfg.suites_len) }) else { return USSL_ERR_CIPHER_SUITE };
+        let Some(seed) = rng::seed_from_platform() else { return USSL_ERR_ENTROPY };
+        let mode = cfg.verify_mode;
+        if !(USSL_CERT_NONE..=USSL_CERT_REQUIRED).contains(&mode) {
+            return USSL_ERR_ARG;
+        }
+        let hs = cfg.handshake_mem;
+        if hs.is_null() || cfg.handshake_mem_len < HANDSHAKE_MEM_SIZE || (hs as usize) % HANDSHAKE_MEM_ALIGN != 0 {
+            return USSL_ERR_ARG;
+        }
+        let client_auth = if mode == USSL_CERT_NONE {
+            None
+        } else {
+            // SAFETY: caller contract: the CA stays valid and unchanged until ussl_engine_free.
+            let Some(ca) = (unsafe { bytes(cfg.ca, cfg.ca_len) }) else { return USSL_ERR_NO_CA };
+            if pem::looks_like_pem(ca) || !crate::verify::is_der_list(ca) {
+                return USSL_ERR_CA_FORMAT;
+            }
+            let now = if cfg.flags & USSL_FLAG_NO_TIME_CHECK != 0 { None } else { Some(cfg.now) };
+            Some(crate::server::ClientAuthPolicy { ca, required: mode == USSL_CERT_REQUIRED, now })
+        };
+        let params = crate::server::ServerParams { chain, key, seed, suites, client_auth, hs: None };
+        // SAFETY: checked size/alignment above; buffer and lifetime contract from the caller.
+        let e = unsafe { engine::place_server(mem.cast(), rx, rx_len, tx, tx_len, hs.cast(), params) };
+        // SAFETY: just placed.
+        unsafe { engine::run(e) };
+        // SAFETY: checked non-NULL.
+        unsafe { *out = e };
+        USSL_OK
+    }
+    #[cfg(not(feature = "server"))]
+    {
+        let _ = (mem, mem_len, rx, rx_len, tx, tx_len, cfg, out);
+        USSL_ERR_UNSUPPORTED
+    }
+}
+
 /// Gives the engine bytes received from the socket. Returns how many were accepted
 /// (the rest must be fed again later, after the engine made room, e.g. after ussl_read).
 /// Once the connection failed or closed, everything is accepted and discarded.

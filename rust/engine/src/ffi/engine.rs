@@ -15,17 +15,61 @@ use zeroize::Zeroize;
 use crate::driver::{self, DriverFut, HandshakeMem, Params};
 use crate::io::Io;
 
+/// The connection task: the client's, or (feature `server`) the server's.
+pub enum Task {
+    Client(DriverFut),
+    #[cfg(feature = "server")]
+    Server(crate::server::ServerFut),
+}
+
+impl Task {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        // SAFETY: structural pinning: the variant's future is never moved out of the enum,
+        // which itself stays pinned (see `run`).
+        unsafe {
+            match self.get_unchecked_mut() {
+                Task::Client(f) => poll_client(Pin::new_unchecked(f), cx),
+                #[cfg(feature = "server")]
+                Task::Server(f) => poll_server(Pin::new_unchecked(f), cx),
+            }
+        }
+    }
+}
+
+// One function per side, never inlined: merged into `Task::poll`, the two state machines'
+// frames would add up on every call (the lx106's engine stack overflowed in the client's
+// handshake once the server was built in).
+#[inline(never)]
+fn poll_client(f: Pin<&mut DriverFut>, cx: &mut Context<'_>) -> Poll<()> {
+    f.poll(cx)
+}
+
+#[cfg(feature = "server")]
+#[inline(never)]
+fn poll_server(f: Pin<&mut crate::server::ServerFut>, cx: &mut Context<'_>) -> Poll<()> {
+    f.poll(cx)
+}
+
 /// A TLS client connection (opaque to C). Lives in caller memory, see `ussl_client_new`.
 pub struct UsslEngine {
     io: Io,
-    task: Option<DriverFut>,
+    task: Option<Task>,
     rx: *mut u8,
     rx_len: usize,
     tx: *mut u8,
     tx_len: usize,
     /// The handshake's memory (caller's), NULL once the task let go of it and it was wiped.
     hs: *mut HandshakeMem,
+    /// `hs` holds a server's `ServerHs`, not a `HandshakeMem`.
+    #[cfg(feature = "server")]
+    hs_server: bool,
 }
+
+#[cfg(feature = "server")]
+const _: () = assert!(
+    core::mem::size_of::<crate::server::ServerHs>() <= HANDSHAKE_MEM_SIZE
+        && core::mem::align_of::<crate::server::ServerHs>() <= HANDSHAKE_MEM_ALIGN
+);
 
 pub const ENGINE_SIZE: usize = core::mem::size_of::<UsslEngine>();
 pub const ENGINE_ALIGN: usize = core::mem::align_of::<UsslEngine>();
@@ -55,7 +99,19 @@ pub unsafe fn place(
     let hs = hs.cast::<HandshakeMem>();
     // SAFETY: `mem` is valid and aligned for a `UsslEngine` (caller contract, checked by
     // ussl_client_new); whatever was there is overwritten without being read.
-    unsafe { e.write(UsslEngine { io: Io::new(), task: None, rx, rx_len, tx, tx_len, hs }) };
+    unsafe {
+        e.write(UsslEngine {
+            io: Io::new(),
+            task: None,
+            rx,
+            rx_len,
+            tx,
+            tx_len,
+            hs,
+            #[cfg(feature = "server")]
+            hs_server: false,
+        })
+    };
     // SAFETY: `hs` is valid and aligned for a `HandshakeMem` (caller contract, checked by
     // ussl_client_new), not otherwise accessed until released below; overwritten unread.
     let hs_ref: &'static mut HandshakeMem = unsafe {
@@ -73,7 +129,49 @@ pub unsafe fn place(
     let fut = driver::start(io, rx, tx, hs_ref);
     // SAFETY: `e` was initialised above; only the `task` field is written, through a raw
     // place, so the shared borrow of `io` held by the future stays valid.
-    unsafe { (&raw mut (*e).task).write(Some(fut)) };
+    unsafe { (&raw mut (*e).task).write(Some(Task::Client(fut))) };
+    e
+}
+
+/// Writes a new server engine into `mem` and creates its task. `hs` is handshake memory as
+/// for `place`; it receives the verifier (`params.hs`, set here), and stays in use (so the
+/// caller keeps the chain and key) until the handshake ended.
+///
+/// # Safety
+/// As for `place`.
+#[cfg(feature = "server")]
+pub unsafe fn place_server(
+    mem: *mut u8,
+    rx: *mut u8,
+    rx_len: usize,
+    tx: *mut u8,
+    tx_len: usize,
+    hs: *mut u8,
+    mut params: crate::server::ServerParams,
+) -> *mut UsslEngine {
+    let e = mem.cast::<UsslEngine>();
+    let server_hs = hs.cast::<crate::server::ServerHs>();
+    if !server_hs.is_null() {
+        // SAFETY: `hs` is valid and aligned for a `HandshakeMem`, which is at least as large and
+        // aligned as a `ServerHs` (asserted at compile time); not otherwise accessed until
+        // released; overwritten unread.
+        params.hs = Some(unsafe {
+            server_hs.write(crate::server::ServerHs { verifier: None });
+            &mut *server_hs
+        });
+    }
+    // SAFETY: `mem` is valid and aligned for a `UsslEngine` (caller contract, checked by
+    // ussl_server_new); whatever was there is overwritten without being read.
+    unsafe {
+        e.write(UsslEngine { io: Io::new(), task: None, rx, rx_len, tx, tx_len, hs: hs.cast(), hs_server: true })
+    };
+    // SAFETY: as in `place`.
+    let io: &'static Io = unsafe { &*(&raw const (*e).io) };
+    // SAFETY: as in `place`.
+    let (rx, tx) = unsafe { (core::slice::from_raw_parts_mut(rx, rx_len), core::slice::from_raw_parts_mut(tx, tx_len)) };
+    let fut = crate::server::start(io, rx, tx, params);
+    // SAFETY: as in `place`.
+    unsafe { (&raw mut (*e).task).write(Some(Task::Server(fut))) };
     e
 }
 
@@ -132,6 +230,17 @@ unsafe fn release_handshake_mem(e: *mut UsslEngine) {
     let slot = unsafe { &mut *(&raw mut (*e).hs) };
     let hs = core::mem::replace(slot, core::ptr::null_mut());
     if hs.is_null() {
+        return;
+    }
+    #[cfg(feature = "server")]
+    // SAFETY: the flag is only written by `place`/`place_server`.
+    if unsafe { (*e).hs_server } {
+        // SAFETY: `hs` holds the `ServerHs` written by `place_server`, no longer referenced;
+        // dropped once, then the whole handshake memory is wiped as bytes.
+        unsafe {
+            core::ptr::drop_in_place(hs.cast::<crate::server::ServerHs>());
+            core::slice::from_raw_parts_mut(hs.cast::<u8>(), HANDSHAKE_MEM_SIZE).zeroize();
+        }
         return;
     }
     // SAFETY: `hs` holds the `HandshakeMem` written by `place`, no longer referenced (caller

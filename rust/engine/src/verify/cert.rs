@@ -19,6 +19,7 @@ const OID_KEY_USAGE: &[u8] = &[0x55, 0x1d, 0x0f];
 const OID_SAN: &[u8] = &[0x55, 0x1d, 0x11];
 const OID_EKU: &[u8] = &[0x55, 0x1d, 0x25];
 const OID_EKU_SERVER_AUTH: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x01];
+const OID_EKU_CLIENT_AUTH: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x02];
 const OID_EKU_ANY: &[u8] = &[0x55, 0x1d, 0x25, 0x00];
 
 /// Hash functions used by the signatures we verify.
@@ -73,6 +74,8 @@ pub struct Cert<'a> {
     pub key_usage: Option<u16>,
     /// extKeyUsage present and allows neither serverAuth nor anyExtendedKeyUsage.
     pub eku_forbids_server: bool,
+    /// extKeyUsage present and allows neither clientAuth nor anyExtendedKeyUsage.
+    pub eku_forbids_client: bool,
     /// subjectAltName contents (the GeneralNames SEQUENCE body), if present.
     pub san: Option<&'a [u8]>,
 }
@@ -194,6 +197,7 @@ impl<'a> Cert<'a> {
             path_len: None,
             key_usage: None,
             eku_forbids_server: false,
+            eku_forbids_client: false,
             san: None,
         };
         if let Some(exts) = t.optional(der::explicit(3))? {
@@ -258,12 +262,14 @@ impl<'a> Cert<'a> {
                 }
                 OID_EKU => {
                     let mut r = der::only(value, der::SEQUENCE)?;
-                    let mut ok = false;
+                    let (mut server, mut client) = (false, false);
                     while !r.is_empty() {
                         let p = r.expect(der::OID)?;
-                        ok |= p == OID_EKU_SERVER_AUTH || p == OID_EKU_ANY;
+                        server |= p == OID_EKU_SERVER_AUTH || p == OID_EKU_ANY;
+                        client |= p == OID_EKU_CLIENT_AUTH || p == OID_EKU_ANY;
                     }
-                    self.eku_forbids_server = !ok;
+                    self.eku_forbids_server = !server;
+                    self.eku_forbids_client = !client;
                     8
                 }
                 _ if critical => return Err(Error::Unsupported),

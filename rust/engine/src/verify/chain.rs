@@ -17,7 +17,8 @@ pub struct Policy<'a> {
     pub anchors: &'a [u8],
     /// Current unix time; None skips the validity dates (explicit opt-out).
     pub now: Option<i64>,
-    pub host: Host<'a>,
+    /// The server's name; None: the chain is a client's (clientAuth, no name check).
+    pub host: Option<Host<'a>>,
 }
 
 /// The DER certificates of a concatenated list (a malformed tail ends the list).
@@ -75,7 +76,9 @@ fn check_issuer(c: &Cert<'_>, below: usize, now: Option<i64>) -> Result<(), Erro
 pub fn verify<'c>(presented: &[&'c [u8]], policy: &Policy<'_>, later: &mut Pending) -> Result<Cert<'c>, Error> {
     let leaf = Cert::parse(presented.first().ok_or(Error::NoCertificate)?)?;
     check_time(&leaf, policy.now)?;
-    if leaf.key_usage.is_some_and(|ku| ku & KU_DIGITAL_SIGNATURE == 0) || leaf.eku_forbids_server {
+    if leaf.key_usage.is_some_and(|ku| ku & KU_DIGITAL_SIGNATURE == 0) || (policy.host.is_some() && leaf.eku_forbids_server)
+        || (policy.host.is_none() && leaf.eku_forbids_client)
+    {
         return Err(Error::KeyUsage);
     }
     let mut cur = leaf;
@@ -117,6 +120,8 @@ pub fn verify<'c>(presented: &[&'c [u8]], policy: &Policy<'_>, later: &mut Pendi
         }
         return Err(why.unwrap_or(Error::UnknownCa));
     }
-    name::check(leaf.san, &policy.host)?;
+    if let Some(host) = &policy.host {
+        name::check(leaf.san, host)?;
+    }
     Ok(leaf)
 }

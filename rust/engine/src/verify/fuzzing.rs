@@ -33,7 +33,7 @@ pub fn check(
     signature: &[u8],
 ) -> Result<(), i32> {
     let (code, leaf_len) = (Cell::new(0), Cell::new(0));
-    let settings = Settings { check: true, anchors, host, now };
+    let settings = Settings { check: true, anchors, host, now, peer_is_client: false };
     let mut leaf = [0u8; 2048];
     let mut v = Verifier::new(settings, Report { code: &code, peer_cert_len: &leaf_len }, Some(&mut leaf));
     if let Err(e) = v.check_chain(chain) {

@@ -137,6 +137,9 @@ pub struct Settings<'a> {
     pub host: &'a str,
     /// Current unix time; None: the caller opted out of the validity check.
     pub now: Option<i64>,
+    /// The peer is a client (our server checks its certificate): clientAuth, no name, the
+    /// client's CertificateVerify context.
+    pub peer_is_client: bool,
 }
 
 pub struct Verifier<'a> {
@@ -169,7 +172,7 @@ impl<'a> Verifier<'a> {
             Some(t) if t < time::CLOCK_FLOOR => return Err(Error::ClockNotSet),
             n => n,
         };
-        let policy = chain::Policy { anchors: self.settings.anchors, now, host: name::Host::new(self.settings.host) };
+        let policy = chain::Policy { anchors: self.settings.anchors, now, host: (!self.settings.peer_is_client).then(|| name::Host::new(self.settings.host)) };
         let leaf = chain::verify(list, &policy, &mut self.later)?;
         let (kind, bytes, e) = match leaf.key {
             PublicKey::P256(k) => (KeyKind::P256, k, 0),
@@ -196,10 +199,44 @@ impl<'a> Verifier<'a> {
         })
     }
 
+    /// Our server checks a client's chain (DER certificates, leaf first); `transcript` is
+    /// the hash through the client's Certificate (what its CertificateVerify signs). Err: the
+    /// error code (also in the report).
+    #[cfg(feature = "server")]
+    pub fn check_client_chain(&mut self, list: &[&[u8]], transcript: &[u8]) -> Result<(), Error> {
+        if transcript.len() > MAX_HASH {
+            return Err(Error::Unsupported);
+        }
+        self.check_chain(list).inspect_err(|e| self.report.code.set(e.code()))?;
+        self.transcript[..transcript.len()].copy_from_slice(transcript);
+        self.transcript_len = transcript.len() as u8;
+        Ok(())
+    }
+
+    /// The client's CertificateVerify (scheme code point and signature), after
+    /// `check_client_chain`; ECDSA is deferred to `finish`.
+    #[cfg(feature = "server")]
+    pub fn check_client_verify(&mut self, scheme: u16, signature: &[u8]) -> Result<(), Error> {
+        let signature_scheme = match scheme {
+            0x0403 => SignatureScheme::EcdsaSecp256r1Sha256,
+            0x0503 => SignatureScheme::EcdsaSecp384r1Sha384,
+            0x0804 => SignatureScheme::RsaPssRsaeSha256,
+            0x0805 => SignatureScheme::RsaPssRsaeSha384,
+            0x0806 => SignatureScheme::RsaPssRsaeSha512,
+            _ => return Err(Error::Unsupported),
+        };
+        if self.key.kind == KeyKind::None {
+            return Err(Error::NoCertificate);
+        }
+        self.check_verify(&CertificateVerifyRef { signature_scheme, signature })
+            .inspect_err(|e| self.report.code.set(e.code()))
+    }
+
     fn check_verify(&mut self, v: &CertificateVerifyRef<'_>) -> Result<(), Error> {
-        const CONTEXT: &[u8] = b"TLS 1.3, server CertificateVerify\0";
+        let context: &[u8] =
+            if self.settings.peer_is_client { b"TLS 1.3, client CertificateVerify\0" } else { b"TLS 1.3, server CertificateVerify\0" };
         let th = &self.transcript[..usize::from(self.transcript_len)];
-        let parts: [&[u8]; 3] = [&[0x20; 64], CONTEXT, th];
+        let parts: [&[u8]; 3] = [&[0x20; 64], context, th];
         let mut h = [0u8; 64];
         let k = self.key.bytes();
         let r = match (v.signature_scheme, self.key.kind) {

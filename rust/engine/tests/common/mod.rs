@@ -264,6 +264,80 @@ impl Client {
         })
     }
 
+    /// A server connection (ussl_server_new) on an accepted socket: `chain` DER
+    /// certificates back to back, `key` DER; Err(code) if refused.
+    pub fn new_server(sock: TcpStream, chain: &[u8], key: &[u8], suites: &[u16], rx: usize, tx: usize) -> Result<Client, i32> {
+        Client::new_server_verifying(sock, chain, key, suites, rx, tx, USSL_CERT_NONE, &[])
+    }
+
+    /// As `new_server`, asking for a client certificate (`verify`: USSL_CERT_*) checked
+    /// against `ca` (DER).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new_server_verifying(
+        sock: TcpStream,
+        chain: &[u8],
+        key: &[u8],
+        suites: &[u16],
+        rx: usize,
+        tx: usize,
+        verify: i32,
+        ca: &[u8],
+    ) -> Result<Client, i32> {
+        sock.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let layout = Layout::from_size_align(ussl_engine_size(), ussl_engine_align()).unwrap();
+        // SAFETY: non-zero size layout.
+        let mem = unsafe { alloc_zeroed(layout) };
+        let mut rx = vec![0u8; rx];
+        let mut tx = vec![0u8; tx];
+        let client_cert = chain.to_vec();
+        let client_key = key.to_vec();
+        let ca = ca.to_vec();
+        let mut hs = vec![0u64; ussl_handshake_mem_size().div_ceil(8)];
+        let cfg = UsslServerConfig {
+            verify_mode: verify,
+            ca: if ca.is_empty() { std::ptr::null() } else { ca.as_ptr() },
+            ca_len: ca.len(),
+            now: unix_now(),
+            flags: 0,
+            handshake_mem: hs.as_mut_ptr().cast(),
+            handshake_mem_len: hs.len() * 8,
+            cert: client_cert.as_ptr(),
+            cert_len: client_cert.len(),
+            key: client_key.as_ptr(),
+            key_len: client_key.len(),
+            suites: if suites.is_empty() { std::ptr::null() } else { suites.as_ptr() },
+            suites_len: suites.len(),
+        };
+        let mut e = std::ptr::null_mut();
+        // SAFETY: all buffers live in the returned Client until Drop frees the engine.
+        let r = unsafe {
+            ussl_server_new(mem.cast(), layout.size(), rx.as_mut_ptr(), rx.len(), tx.as_mut_ptr(), tx.len(), &cfg, &mut e)
+        };
+        if r != 0 {
+            // SAFETY: allocated above with this layout.
+            unsafe { dealloc(mem, layout) };
+            return Err(r);
+        }
+        Ok(Client {
+            mem,
+            layout,
+            rx,
+            tx,
+            ca,
+            peer: Vec::new(),
+            client_cert,
+            client_key,
+            hs,
+            e,
+            sock,
+            step: 4096,
+            backlog: Vec::new(),
+            bytes_in: 0,
+            bytes_out: 0,
+            feeds: 0,
+        })
+    }
+
     /// Sends all pending output to the socket (in `step`-sized pieces).
     pub fn pump(&mut self) {
         loop {

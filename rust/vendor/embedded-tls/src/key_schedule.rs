@@ -246,6 +246,63 @@ where
     }
 }
 
+// ussl: the server's view of the same schedule (see `server`): it writes with the "s"
+// secrets and reads with the "c" ones, and its application keys change direction by
+// direction (ours after our Finished, the client's after its Finished).
+#[cfg(feature = "server")]
+impl<CipherSuite> KeySchedule<CipherSuite>
+where
+    CipherSuite: TlsCipherSuite,
+{
+    /// Our (server) Finished: HMAC of the transcript so far under the s hs traffic secret.
+    pub(crate) fn create_server_finished(&self) -> Result<HashOut, TlsError> {
+        let transcript = self.server_state.transcript_hash.snapshot();
+        self.server_state.state.finished_mac(&transcript)
+    }
+
+    /// Whether `verify` is the client's Finished over the transcript so far.
+    pub(crate) fn verify_client_finished(&self, verify: &[u8]) -> Result<bool, TlsError> {
+        let transcript = self.server_state.transcript_hash.snapshot();
+        let expected = self.client_state.state.finished_mac(&transcript)?;
+        if expected.len() != verify.len() {
+            return Ok(false);
+        }
+        let diff = expected.iter().zip(verify).fold(0u8, |d, (a, b)| d | (a ^ b));
+        Ok(core::hint::black_box(diff) == 0)
+    }
+
+    /// The master secret after our Finished: our sending keys move to s ap traffic now; the
+    /// client's c ap traffic secret is returned, to be installed once its Finished was read.
+    pub(crate) fn server_application_secrets(&mut self) -> Result<HashOut, TlsError> {
+        let kind = self.shared.kind()?;
+        let zero = HashOut::zero(kind.len());
+        let secret = self.shared.extract(&zero)?;
+        let transcript = self.server_state.transcript_hash.snapshot();
+        let c = suite::derive_secret(kind, &secret, b"c ap traffic", &transcript)?;
+        let s = suite::derive_secret(kind, &secret, b"s ap traffic", &transcript)?;
+        self.server_state.state.set_secret(&s)?;
+        Ok(c)
+    }
+
+    /// Installs the client's sending secret (what we read with).
+    pub(crate) fn install_client_secret(&mut self, secret: &[u8]) -> Result<(), TlsError> {
+        self.client_state.state.set_secret(secret)
+    }
+
+    /// HelloRetryRequest (RFC 8446 section 4.4.1): the transcript so far (ClientHello1)
+    /// becomes one synthetic message_hash message. The suite must be selected.
+    pub(crate) fn replace_with_message_hash(&mut self) -> Result<(), TlsError> {
+        let kind = self.shared.kind()?;
+        let digest = self.server_state.transcript_hash.snapshot();
+        let mut fresh = CipherSuite::Hash::default();
+        fresh.select(kind)?;
+        fresh.update(&[254, 0, 0, digest.len() as u8]);
+        fresh.update(&digest);
+        self.server_state.transcript_hash = fresh;
+        Ok(())
+    }
+}
+
 impl<CipherSuite> Default for KeySchedule<CipherSuite>
 where
     CipherSuite: TlsCipherSuite,

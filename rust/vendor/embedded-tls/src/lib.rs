@@ -74,6 +74,9 @@ mod record_reader;
 // ussl: cipher suites chosen at run time.
 pub mod suite;
 mod write_buffer;
+// ussl: the server side of the key schedule and record protection (PATCHES.md item 16).
+#[cfg(feature = "server")]
+pub mod server;
 
 pub use config::UnsecureProvider;
 pub use suite::{HashOut, Suite, Transcript, TranscriptHash};
